@@ -1,0 +1,67 @@
+# Edu Sphere: `make run` serves the demo site, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.8
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: help install run test lint format migrations-check deploy-check audit bench lock clean
+
+help:
+	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test   - install and run the whole test suite"
+	@echo "make lint   - ruff check and format check, bandit"
+	@echo "make bench  - load test against a large seeded database"
+	@echo "make audit  - pip-audit of the locked dependencies (needs the vulnerability service)"
+	@echo "make lock   - recompile requirements.lock from pyproject.toml"
+
+# The venv is rebuilt only when the lock changes.
+$(VENV)/.installed: requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || (echo "Python 3.11+ is required" && exit 1)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV) pip install --python $(PY) --quiet --require-hashes -r requirements.lock
+	@touch $@
+
+install: $(VENV)/.installed
+
+lock:
+	@test -x $(UV) || (test -x $(PY) || $(PYTHON) -m venv $(VENV); $(PY) -m pip install --quiet uv==$(UV_VERSION))
+	$(UV) pip compile pyproject.toml --group dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+run: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	$(PY) -m daphne -b $(HOST) -p $(PORT) edusphere.asgi:application
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts courses progress payments notifications edusphere
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrations-check: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+deploy-check: install
+	DEBUG=False SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	ALLOWED_HOSTS=edusphere.example.com SITE_URL=https://edusphere.example.com \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+audit: install
+	$(VENV)/bin/pip-audit --strict --require-hashes -r requirements.lock
+
+bench: install
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) staticfiles .test-db.sqlite3* .pytest_cache

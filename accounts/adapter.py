@@ -1,0 +1,12 @@
+from allauth.account.adapter import DefaultAccountAdapter
+
+from accounts.models import Role, staff_flags_for
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        # Whatever was posted, a new account is a plain student.
+        user.role = Role.STUDENT
+        for flag, value in staff_flags_for(Role.STUDENT).items():
+            setattr(user, flag, value)
+        return super().save_user(request, user, form, commit=commit)

@@ -1,0 +1,91 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Course
+from progress.models import Enrollment
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+        REFUNDED = "refunded", _("Refunded")
+        # Stripe reported a payment that does not match the order: an admin must look.
+        NEEDS_REVIEW = "needs_review", _("Needs review")
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("student"),
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="orders", verbose_name=_("course")
+    )
+    enrollment = models.ForeignKey(
+        Enrollment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("enrollment"),
+    )
+    # Copied from the course when the order is made; the client never supplies it.
+    amount = models.DecimalField(_("amount"), max_digits=8, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.PENDING)
+    stripe_session_id = models.CharField(
+        _("Stripe Checkout Session"), max_length=255, unique=True, null=True, blank=True
+    )
+    stripe_payment_intent_id = models.CharField(
+        _("Stripe PaymentIntent"), max_length=255, blank=True
+    )
+    paid_amount = models.DecimalField(
+        _("amount paid"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    paid_currency = models.CharField(_("currency paid"), max_length=3, blank=True)
+    customer_email = models.EmailField(_("customer email"), blank=True)
+    failure_reason = models.CharField(_("problem"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
+    refunded_amount = models.DecimalField(
+        _("amount refunded"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="order_amount_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["student", "-created_at"], name="order_student_created_idx"),
+            models.Index(fields=["status", "paid_at"], name="order_status_paid_at_idx"),
+            models.Index(fields=["stripe_payment_intent_id"], name="order_payment_intent_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.course} ({self.get_status_display()})"
+
+
+class StripeEvent(models.Model):
+    """Each Stripe event, stored once by its id, so a repeated delivery has no effect."""
+
+    id = models.CharField(_("Stripe event id"), max_length=255, primary_key=True)
+    type = models.CharField(_("type"), max_length=100)
+    payload = models.JSONField(_("payload"))
+    livemode = models.BooleanField(_("live mode"), default=False)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["type", "-received_at"], name="stripeevent_type_idx")]
+
+    def __str__(self):
+        return f"{self.type} {self.id}"

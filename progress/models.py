@@ -1,0 +1,122 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Course, Lecture
+
+
+class Enrollment(models.Model):
+    """A student's access to a course. Orders link here (payments depends on progress)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        REVOKED = "revoked", _("Revoked")
+
+    class Source(models.TextChoices):
+        FREE = "free", _("Free")
+        PAID = "paid", _("Paid")
+        ADMIN = "admin", _("Granted by an admin")
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+        verbose_name=_("student"),
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("course")
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status, default=Status.ACTIVE)
+    source = models.CharField(_("source"), max_length=8, choices=Source, default=Source.FREE)
+    enrolled_at = models.DateTimeField(_("enrolled"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # Where the student was last, for "Continue".
+    last_lecture = models.ForeignKey(
+        Lecture,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last lecture"),
+    )
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-enrolled_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "course"], name="enrollment_unique_pair"),
+            models.CheckConstraint(
+                condition=Q(status="active", revoked_at__isnull=True)
+                | Q(status="revoked", revoked_at__isnull=False),
+                name="enrollment_revoked_at_matches_status",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["student", "status"], name="enrollment_student_status_idx"),
+            models.Index(fields=["course", "status"], name="enrollment_course_status_idx"),
+            models.Index(fields=["enrolled_at"], name="enrollment_enrolled_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.student} → {self.course}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class LectureCompletion(models.Model):
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="completions")
+    lecture = models.ForeignKey(Lecture, on_delete=models.CASCADE, related_name="completions")
+    completed_at = models.DateTimeField(_("completed"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["completed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "lecture"], name="completion_unique_per_lecture"
+            ),
+        ]
+        indexes = [models.Index(fields=["lecture"], name="completion_lecture_idx")]
+
+    def __str__(self):
+        return f"{self.enrollment_id}:{self.lecture_id}"
+
+
+class Review(models.Model):
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("course")
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reviews",
+        verbose_name=_("student"),
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    text = models.TextField(_("review"), max_length=4000, blank=True)
+    is_visible = models.BooleanField(_("visible"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "student"], name="review_one_per_student"),
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["course", "is_visible", "-created_at"], name="review_course_visible_idx"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.rating}★ {self.course} by {self.student}"

@@ -1,0 +1,1 @@
+// Live notifications: filled in by the notifications feature.

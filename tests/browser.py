@@ -1,0 +1,99 @@
+"""Browser test harness: a live daphne server on the test database, driven by Chromium.
+
+Use the `live_daphne` fixture (base URL of the server) and the `page` fixture (a fresh
+Playwright page in its own browser context). Tests that use them need committed data, so
+they run with `transactional_db` (the fixtures request it).
+"""
+
+import os
+import shutil
+from functools import partial
+
+import pytest
+from channels.routing import get_default_application
+from daphne.testing import DaphneProcess
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+def _make_application():
+    # Module level, so the forked server process can build it.
+    return ASGIStaticFilesHandler(get_default_application())
+
+
+def _discard_inherited_connections():
+    # The forked server must not share the parent's database sockets.
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not shutil.which(path) and not os.path.exists(path):
+        pytest.fail(
+            f"Chromium not found at {path}: apt-get install -y chromium, or set CHROMIUM_PATH"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def live_daphne(django_db_setup, django_db_blocker):
+    """Start daphne once per test session, serving the project's ASGI app on 127.0.0.1."""
+    with django_db_blocker.unblock():
+        process = DaphneProcess(
+            host="127.0.0.1",
+            get_application=partial(_make_application),
+            setup=_discard_inherited_connections,
+        )
+        process.start()
+        if not process.ready.wait(timeout=30):
+            process.terminate()
+            raise RuntimeError("daphne did not start")
+        yield f"http://127.0.0.1:{process.port.value}"
+        process.terminate()
+        process.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
+    # test body stay synchronous and safe because they never run inside that loop.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_daphne, transactional_db):
+    context = browser.new_context(base_url=live_daphne)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    console_errors: list[str] = []
+    page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
+    page.console_errors = console_errors
+    yield page
+    context.close()
+
+
+def login(page, email: str, password: str) -> None:
+    """Log in through the real allauth form."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_load_state()

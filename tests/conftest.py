@@ -1,0 +1,36 @@
+import pytest
+
+from tests.browser import browser, live_daphne, page  # noqa: F401  (shared fixtures)
+from tests.factories import (
+    AdminFactory,
+    InstructorFactory,
+    StudentFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    # Uploaded files from one test never leak into another, or into the developer's media.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
+        },
+    }
+
+
+@pytest.fixture
+def student(db):
+    return StudentFactory()
+
+
+@pytest.fixture
+def instructor(db):
+    return InstructorFactory()
+
+
+@pytest.fixture
+def admin_user(db):
+    return AdminFactory()
