@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "progress",
     "payments",
     "notifications",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,8 @@ from edusphere import views
 urlpatterns = [
     path("", include("courses.urls")),
     path("learn/", include("progress.urls")),
+    path("teach/", include("courses.teach_urls")),
+    path("teach/", include("dashboards.urls")),
     path("payments/", include("payments.urls")),
     path("notifications/", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),

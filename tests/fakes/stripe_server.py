@@ -161,7 +161,8 @@ class FakeStripe:
             self.payment_intents: dict[str, dict] = {}
             self.charges: dict[str, dict] = {}
             self.refunds: dict[str, dict] = {}
-            # Price ids tests may register so line_items[][price] resolves: {id: {unit_amount, currency}}
+            # Price ids tests may register so line_items[][price] resolves:
+            # {id: {unit_amount, currency}}
             self.prices: dict[str, dict] = {}
             self.requests: list[RecordedRequest] = []
             self.down = False
@@ -524,7 +525,8 @@ class FakeStripe:
                 401,
                 "invalid_request_error",
                 "You did not provide an API key. You need to provide your API key in the "
-                "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+                "Authorization header, using Bearer auth "
+                "(e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
             )
         if key != self.api_key:
             raise StripeError(

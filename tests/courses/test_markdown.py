@@ -1,0 +1,26 @@
+from courses.markdown import render_markdown
+
+
+def test_markdown_renders_common_formatting():
+    html = render_markdown("# Title\n\nSome **bold** and `code`.\n\n- one\n- two")
+    assert "<h1>Title</h1>" in html
+    assert "<strong>bold</strong>" in html
+    assert "<code>code</code>" in html
+    assert "<li>one</li>" in html
+
+
+def test_markdown_strips_scripts_handlers_and_javascript_links():
+    html = render_markdown(
+        "<script>alert(1)</script>\n\n"
+        '<img src=x onerror="alert(1)">\n\n'
+        "[click](javascript:alert(1))"
+    )
+    assert "<script" not in html
+    assert "onerror" not in html
+    assert "javascript:" not in html
+
+
+def test_markdown_links_get_safe_rel():
+    html = render_markdown("[docs](https://example.com)")
+    assert 'href="https://example.com"' in html
+    assert "noopener" in html
