@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from edusphere.uploads import validate_image_upload
+
 
 class Role(models.TextChoices):
     STUDENT = "student", _("Student")
@@ -55,7 +57,9 @@ class User(AbstractUser):
     last_name = None
     email = models.EmailField(_("email address"), unique=True)
     name = models.CharField(_("name"), max_length=150, blank=True)
-    avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
+    avatar = models.ImageField(
+        _("avatar"), upload_to="avatars/", blank=True, validators=[validate_image_upload]
+    )
     phone = models.CharField(_("phone"), max_length=24, blank=True, validators=[phone_validator])
     role = models.CharField(_("role"), max_length=16, choices=Role, default=Role.STUDENT)
 

@@ -10,6 +10,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from courses.video import VideoProvider, embed_url
+from edusphere.uploads import (
+    validate_attachment_upload,
+    validate_image_upload,
+    validate_video_upload,
+)
 
 
 def private_storage():
@@ -76,7 +81,9 @@ class Course(models.Model):
         help_text=_("0 means free."),
     )
     currency = models.CharField(_("currency"), max_length=3, default=settings.SITE_CURRENCY)
-    thumbnail = models.ImageField(_("thumbnail"), upload_to="thumbnails/", blank=True)
+    thumbnail = models.ImageField(
+        _("thumbnail"), upload_to="thumbnails/", blank=True, validators=[validate_image_upload]
+    )
     intro_video_url = models.URLField(_("intro video URL"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.DRAFT)
     is_featured = models.BooleanField(_("featured on the home page"), default=False)
@@ -166,7 +173,11 @@ class Lecture(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=Kind, default=Kind.TEXT)
     body = models.TextField(_("body (Markdown)"), blank=True)
     video_file = models.FileField(
-        _("video file"), upload_to="lectures/videos/", storage=private_storage, blank=True
+        _("video file"),
+        upload_to="lectures/videos/",
+        storage=private_storage,
+        blank=True,
+        validators=[validate_video_upload],
     )
     # An embed-ready reference: the provider and its video id, never a raw URL.
     video_provider = models.CharField(
@@ -174,7 +185,11 @@ class Lecture(models.Model):
     )
     video_id = models.CharField(_("video id"), max_length=64, blank=True)
     attachment = models.FileField(
-        _("attachment"), upload_to="lectures/attachments/", storage=private_storage, blank=True
+        _("attachment"),
+        upload_to="lectures/attachments/",
+        storage=private_storage,
+        blank=True,
+        validators=[validate_attachment_upload],
     )
     duration_seconds = models.PositiveIntegerField(
         _("duration (seconds)"), default=0, validators=[MaxValueValidator(24 * 3600)]
