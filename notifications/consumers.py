@@ -1,23 +1,121 @@
+"""WebSocket at ws/notifications/: live notifications and the unread count for one user."""
+
+import json
+import logging
+import time
+from collections import deque
+
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from notifications.services import user_group_name
+from notifications import selectors
+from notifications.models import Notification
+from notifications.services import notification_mark_read, user_group_name
+
+logger = logging.getLogger(__name__)
+
+# Close codes the script understands (4000-4999 are for applications).
+CLOSE_UNAUTHENTICATED = 4401  # the script stops reconnecting: the user is logged out
+CLOSE_TOO_FAST = 4429
+CLOSE_UNSUPPORTED_DATA = 1003  # binary frames
+CLOSE_TOO_BIG = 1009
+CLOSE_SERVER_ERROR = 1011
+
+MAX_MESSAGE_BYTES = 1024
+RATE_LIMIT = 10  # client messages ...
+RATE_WINDOW_SECONDS = 10.0  # ... per this many seconds, per socket
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
-    """One group per user; anonymous sockets are closed."""
+    """Each logged-in user's sockets join one group of their own (`user_group_name`).
+
+    Server -> client: {"type": "unread_count", "unread_count": n} on connect and whenever the
+    count changes; {"type": "notification", "notification": {...}, "unread_count": n} for
+    each new notification; {"type": "pong"}.
+    Client -> server: {"type": "ping"} and {"type": "mark_read", "id": n}; anything else that
+    is valid JSON is ignored. Oversized, binary or too frequent messages close the socket.
+    """
+
+    group_name = None
+    closing = False
 
     async def connect(self):
         user = self.scope.get("user")
+        # Accept before closing: a refused handshake reaches the browser as a bare 1006, and
+        # the script needs 4401 to know it must not reconnect.
+        await self.accept()
         if user is None or not user.is_authenticated:
-            await self.close(code=4401)
+            await self._close(CLOSE_UNAUTHENTICATED)
             return
+        self.user = user
+        self.recent = deque(maxlen=RATE_LIMIT)
         self.group_name = user_group_name(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
-        await self.accept()
+        count = await database_sync_to_async(selectors.unread_count)(user=user)
+        await self.send_json({"type": "unread_count", "unread_count": count})
 
     async def disconnect(self, code):
-        if getattr(self, "group_name", None):
+        if self.group_name:
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
 
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.closing or self.group_name is None:
+            return
+        now = time.monotonic()
+        if len(self.recent) == RATE_LIMIT and now - self.recent[0] < RATE_WINDOW_SECONDS:
+            await self._close(CLOSE_TOO_FAST)
+            return
+        self.recent.append(now)
+        if text_data is None:
+            await self._close(CLOSE_UNSUPPORTED_DATA)
+            return
+        if len(text_data.encode()) > MAX_MESSAGE_BYTES:
+            await self._close(CLOSE_TOO_BIG)
+            return
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            return  # malformed: ignored
+        if not isinstance(message, dict):
+            return
+        try:
+            await self.handle(message)
+        except Exception:
+            # One socket's bad luck must not take the worker down; the script reconnects.
+            logger.exception("Notification socket of user %s failed", self.user.pk)
+            await self._close(CLOSE_SERVER_ERROR)
+
+    async def handle(self, message: dict) -> None:
+        kind = message.get("type")
+        if kind == "ping":
+            await self.send_json({"type": "pong"})
+        elif kind == "mark_read":
+            notification_id = message.get("id")
+            # bool is an int in Python; {"id": true} is not an id.
+            if type(notification_id) is not int or not 0 < notification_id < 2**63:
+                return
+            try:
+                # Its unread.count event (on commit) updates every tab, this one included.
+                await database_sync_to_async(notification_mark_read)(
+                    user=self.user, notification_id=notification_id
+                )
+            except Notification.DoesNotExist:
+                return  # not this user's, or gone: nothing to say
+
+    async def _close(self, code: int) -> None:
+        self.closing = True
+        await self.close(code=code)
+
+    # Group events sent by notifications.services.
+
     async def notification_created(self, event):
-        await self.send_json({"type": "notification", "notification": event["notification"]})
+        await self.send_json(
+            {
+                "type": "notification",
+                "notification": event["notification"],
+                "unread_count": event["unread_count"],
+            }
+        )
+
+    async def unread_count(self, event):
+        await self.send_json({"type": "unread_count", "unread_count": event["unread_count"]})
