@@ -1,0 +1,246 @@
+"""The notification socket through the full ASGI stack: origin check, session auth, groups."""
+
+import json
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from django.db import transaction
+from django.test import Client
+
+from notifications.consumers import RATE_LIMIT
+from notifications.models import Notification
+from notifications.services import notify, notify_many
+from tests.factories import NotificationFactory, StudentFactory
+from tests.notifications.conftest import socket_for
+
+# Real commits: live events go out on commit, and Channels' database_sync_to_async closes the
+# connection after each call, which a test wrapped in one transaction cannot survive.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ENROLLED = Notification.Kind.ENROLLED
+
+
+def logged_in_client(user) -> Client:
+    user.save(update_fields=["password"])  # see the `student` fixture in conftest
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def run(scenario):
+    """Run an async scenario; its sync_to_async calls run in this thread."""
+    async_to_sync(scenario)()
+
+
+async def connected(client=None, **kwargs):
+    socket = socket_for(client, **kwargs)
+    ok, _ = await socket.connect()
+    assert ok
+    return socket
+
+
+async def closed_with(socket) -> int:
+    message = await socket.receive_output(timeout=2)
+    assert message["type"] == "websocket.close", message
+    return message["code"]
+
+
+def test_anonymous_socket_is_closed_with_4401():
+    async def scenario():
+        socket = await connected()
+        assert await closed_with(socket) == 4401
+
+    run(scenario)
+
+
+def test_a_foreign_origin_is_refused(student):
+    client = logged_in_client(student)
+
+    async def scenario():
+        socket = socket_for(client, origin=b"https://evil.example")
+        ok, _ = await socket.connect()
+        assert not ok
+
+    run(scenario)
+
+
+def test_connect_sends_the_current_unread_count(student):
+    NotificationFactory.create_batch(2, recipient=student)
+    client = logged_in_client(student)
+
+    async def scenario():
+        socket = await connected(client)
+        assert await socket.receive_json_from() == {"type": "unread_count", "unread_count": 2}
+        await socket.disconnect()
+
+    run(scenario)
+
+
+def test_users_receive_their_own_notifications_only(student):
+    other = StudentFactory()
+    mine, theirs = logged_in_client(student), logged_in_client(other)
+    NotificationFactory(recipient=student)
+
+    async def scenario():
+        a1, a2, b = await connected(mine), await connected(mine), await connected(theirs)
+        for socket in (a1, a2, b):
+            await socket.receive_json_from()  # the count on connect
+        await sync_to_async(notify)(
+            recipient=student,
+            kind=ENROLLED,
+            title="<b>Welcome</b>",
+            body="Body",
+            link="/learn/py/",
+        )
+        for socket in (a1, a2):  # every tab of the user
+            message = await socket.receive_json_from()
+            assert message["type"] == "notification"
+            assert message["unread_count"] == 2
+            payload = message["notification"]
+            assert payload["title"] == "<b>Welcome</b>"  # plain text; the script uses textContent
+            assert (payload["body"], payload["link"], payload["kind"]) == (
+                "Body",
+                "/learn/py/",
+                ENROLLED,
+            )
+            assert payload["id"] == (await sync_to_async(Notification.objects.latest)("id")).pk
+            assert payload["created"].startswith("20")
+        assert await b.receive_nothing(timeout=0.2)
+        for socket in (a1, a2, b):
+            await socket.disconnect()
+
+    run(scenario)
+
+
+def test_bulk_notifications_carry_each_recipients_count():
+    users = StudentFactory.create_batch(3)
+    NotificationFactory.create_batch(2, recipient=users[1])
+    clients = [logged_in_client(u) for u in users]
+
+    async def scenario():
+        sockets = [await connected(c) for c in clients]
+        for socket in sockets:
+            await socket.receive_json_from()
+        await sync_to_async(notify_many)(
+            recipients=users, kind=Notification.Kind.NEW_LECTURE, title="New"
+        )
+        counts = [(await s.receive_json_from())["unread_count"] for s in sockets]
+        assert counts == [1, 3, 1]
+        for socket in sockets:
+            await socket.disconnect()
+
+    run(scenario)
+
+
+def test_a_rolled_back_action_never_reaches_the_socket():
+    user = StudentFactory()
+    client = logged_in_client(user)
+
+    def rolled_back():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            notify(recipient=user, kind=ENROLLED, title="Never happened")
+            raise RuntimeError("the action failed")
+
+    async def scenario():
+        socket = await connected(client)
+        await socket.receive_json_from()
+        await sync_to_async(rolled_back)()
+        assert await socket.receive_nothing(timeout=0.3)
+        # The same socket does get a committed one.
+        await sync_to_async(notify)(recipient=user, kind=ENROLLED, title="Committed")
+        message = await socket.receive_json_from()
+        assert message["notification"]["title"] == "Committed"
+        assert message["unread_count"] == 1
+        await socket.disconnect()
+
+    run(scenario)
+
+
+def test_marking_read_over_http_updates_every_open_socket(student):
+    note = NotificationFactory(recipient=student)
+    NotificationFactory(recipient=student)
+    client = logged_in_client(student)
+
+    async def scenario():
+        socket = await connected(client)
+        assert (await socket.receive_json_from())["unread_count"] == 2
+        response = await sync_to_async(client.post)(f"/notifications/{note.pk}/read/")
+        assert response.status_code == 302
+        assert await socket.receive_json_from() == {"type": "unread_count", "unread_count": 1}
+        await sync_to_async(client.post)("/notifications/read-all/")
+        assert await socket.receive_json_from() == {"type": "unread_count", "unread_count": 0}
+        await socket.disconnect()
+
+    run(scenario)
+
+
+def test_ping_and_mark_read_messages(student):
+    mine = NotificationFactory(recipient=student)
+    theirs = NotificationFactory()
+    client = logged_in_client(student)
+
+    async def scenario():
+        socket = await connected(client)
+        await socket.receive_json_from()
+        await socket.send_json_to({"type": "ping"})
+        assert await socket.receive_json_from() == {"type": "pong"}
+        # Another user's id, a bool, a string: nothing happens.
+        for bad_id in (theirs.pk, True, str(mine.pk), -1, 2**70):
+            await socket.send_json_to({"type": "mark_read", "id": bad_id})
+        assert await socket.receive_nothing(timeout=0.2)
+        await socket.send_json_to({"type": "mark_read", "id": mine.pk})
+        assert await socket.receive_json_from() == {"type": "unread_count", "unread_count": 0}
+        await socket.disconnect()
+
+    run(scenario)
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_malformed_messages_are_ignored(student):
+    client = logged_in_client(student)
+
+    async def scenario():
+        socket = await connected(client)
+        await socket.receive_json_from()
+        for text in ("not json", "[1, 2]", '"ping"', "{}", '{"type": "shout"}', "null", "{"):
+            await socket.send_to(text_data=text)
+        assert await socket.receive_nothing(timeout=0.2)
+        await socket.send_json_to({"type": "ping"})  # still alive
+        assert await socket.receive_json_from() == {"type": "pong"}
+        await socket.disconnect()
+
+    run(scenario)
+
+
+def test_oversized_and_binary_messages_close_the_socket(student):
+    client = logged_in_client(student)
+
+    async def scenario():
+        socket = await connected(client)
+        await socket.receive_json_from()
+        await socket.send_to(text_data=json.dumps({"type": "ping", "pad": "x" * 1100}))
+        assert await closed_with(socket) == 1009
+
+        socket = await connected(client)
+        await socket.receive_json_from()
+        await socket.send_to(bytes_data=b'{"type": "ping"}')
+        assert await closed_with(socket) == 1003
+
+    run(scenario)
+
+
+def test_a_flood_closes_the_socket(student):
+    client = logged_in_client(student)
+
+    async def scenario():
+        socket = await connected(client)
+        await socket.receive_json_from()
+        for _ in range(RATE_LIMIT + 5):
+            await socket.send_json_to({"type": "ping"})
+        for _ in range(RATE_LIMIT):
+            assert await socket.receive_json_from() == {"type": "pong"}
+        assert await closed_with(socket) == 4429
+        assert await socket.receive_nothing(timeout=0.1)  # nothing after the close
+
+    run(scenario)
