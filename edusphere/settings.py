@@ -121,7 +121,10 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # A prefix of its own lets several sites (or test runs) share one Redis safely.
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s socket timeout by default, the same as the
+                # layer's blocking pop: idle sockets then die with "Timeout reading". Read
+                # timeouts must outlast that pop.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="asgi"),
             },
         }

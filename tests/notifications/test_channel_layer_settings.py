@@ -41,3 +41,5 @@ def test_redis_layer_with_redis_url(monkeypatch, prefix):
     assert type(layer).__name__ == "RedisChannelLayer"
     assert [host["address"] for host in layer.hosts] == ["redis://127.0.0.1:6379/7"]
     assert layer.prefix == (prefix or "asgi")
+    # An idle socket's blocking pop must end before the read times out.
+    assert layer.hosts[0]["socket_timeout"] > layer.brpop_timeout

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -31,6 +32,7 @@ from tests.factories import CourseFactory, NotificationFactory, StudentFactory
 BASE_DIR = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 ARRIVAL_TIMEOUT = 15
+IDLE_SECONDS = 7
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -176,13 +178,14 @@ async def _next_message(reader) -> dict:
         # Pings and pongs: the server's keepalive pings come every 20 s; no need to answer.
 
 
-def _run(port, cookies, cause, until) -> list[dict]:
-    """Connect to `port`, read the count sent on connect, `cause()` the event, read until."""
+def _run(port, cookies, cause, until, idle=0.0) -> list[dict]:
+    """Connect to `port`, read the count sent on connect, idle, `cause()` the event, read until."""
 
     async def scenario():
         reader, writer = await _open_socket(port, cookies["sessionid"])
         try:
             received = [await asyncio.wait_for(_next_message(reader), ARRIVAL_TIMEOUT)]
+            await asyncio.sleep(idle)
             await asyncio.to_thread(cause)
             while not until(received[-1]):
                 received.append(await asyncio.wait_for(_next_message(reader), ARRIVAL_TIMEOUT))
@@ -190,7 +193,9 @@ def _run(port, cookies, cause, until) -> list[dict]:
         finally:
             writer.close()
 
-    return asyncio.run(scenario())
+    # In a thread of its own: Playwright's sync API may hold an event loop in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, scenario()).result()
 
 
 def test_marking_read_on_server_one_updates_a_socket_on_server_two(two_servers):
@@ -211,7 +216,10 @@ def test_marking_read_on_server_one_updates_a_socket_on_server_two(two_servers):
         )
         assert (status, location) == (302, "/notifications/")
 
-    received = _run(second, cookies, cause, until=lambda m: m.get("unread_count") == 1)
+    # Idle past the layer's 5 s blocking pop first: a socket must survive quiet periods.
+    received = _run(
+        second, cookies, cause, until=lambda m: m.get("unread_count") == 1, idle=IDLE_SECONDS
+    )
     assert received[0] == {"type": "unread_count", "unread_count": 2}
     assert received[-1] == {"type": "unread_count", "unread_count": 1}
 

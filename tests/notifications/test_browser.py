@@ -1,0 +1,88 @@
+"""Live notifications in Chromium: badge, toast and cross-tab sync without a reload.
+
+One journey (one login): the shared live server serves one logged-in browser test per
+session reliably on SQLite (see the note in the notifications issue report).
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from playwright.sync_api import expect
+
+from notifications.models import Notification
+from notifications.services import notify
+from tests.browser import login
+from tests.factories import PASSWORD, NotificationFactory
+
+pytestmark = pytest.mark.browser
+
+BELL = "[data-notification-bell]"
+TITLE = "<img src=x onerror=alert(1)> Python basics"
+
+
+def open_live_page(page, path="/"):
+    page.goto(path)
+    # The script marks the bell once the server has sent the count on a fresh socket.
+    page.locator(f"{BELL}[data-live=connected]").wait_for()
+
+
+def notify_from_another_thread(**kwargs):
+    # Playwright's sync API keeps an event loop in this thread, where async_to_sync refuses
+    # to run; a request would do this in its own thread too.
+    def work():
+        try:
+            return notify(**kwargs)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
+def test_live_badge_toast_and_cross_tab_sync(page, student):
+    NotificationFactory.create_batch(2, recipient=student, link="/courses/")
+    login(page, student.email, PASSWORD)
+    # Where login lands (/learn/) belongs to another feature; judge this journey's pages only.
+    page.console_errors.clear()
+    open_live_page(page)
+    badge, label = page.locator("[data-unread-count]"), page.locator("[data-unread-label]")
+    expect(badge).to_have_text("2")
+    expect(label).to_have_text("2 unread")
+
+    other_tab = page.context.new_page()
+    other_errors = []
+    other_tab.on("console", lambda m: m.type == "error" and other_errors.append(m.text))
+    open_live_page(other_tab, "/notifications/")
+
+    # The live server is another process: an event from this test reaches it only through a
+    # shared Redis channel layer (CI's PostgreSQL + Redis run).
+    if settings.REDIS_URL:
+        notify_from_another_thread(
+            recipient=student,
+            kind=Notification.Kind.ENROLLED,
+            title=TITLE,
+            body="Start with lecture 1.",
+            link="/courses/",
+        )
+        for tab in (page, other_tab):
+            toast = tab.locator("[data-toasts] .toast")
+            expect(toast).to_contain_text(TITLE)  # shown as text, never parsed as HTML
+            expect(toast).to_contain_text("Start with lecture 1.")
+            expect(toast.locator("img")).to_have_count(0)
+            expect(toast.get_by_role("link", name="Open")).to_have_attribute("href", "/courses/")
+            expect(tab.locator("[data-unread-count]")).to_have_text("3")
+        expect(label).to_have_text("3 unread")
+        toast = page.locator("[data-toasts] .toast")
+        toast.get_by_role("button", name="Dismiss notification").click()
+        expect(toast).to_have_count(0)
+
+    other_tab.get_by_role("button", name="Mark all as read").click()
+    expect(other_tab.get_by_text("All notifications are marked as read.")).to_be_visible()
+    # The first tab was never reloaded.
+    expect(badge).to_have_text("0")
+    expect(badge).to_have_class("badge is-empty")
+    expect(label).to_have_text("")
+    assert page.console_errors == []
+    assert other_errors == []
