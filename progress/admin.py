@@ -1,21 +1,59 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from courses.models import Course
 from progress import services
 from progress.models import Enrollment, LectureCompletion, Review
 
 
+class EnrollmentAdminForm(forms.ModelForm):
+    class Meta:
+        model = Enrollment
+        fields = ["student", "course", "source"]
+
+    def clean_course(self):
+        course = self.cleaned_data["course"]
+        if course.status != Course.Status.PUBLISHED:
+            raise ValidationError(_("This course is not open for enrollment."))
+        return course
+
+
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
+    form = EnrollmentAdminForm
     list_display = ["student", "course", "status", "source", "enrolled_at", "completed_at"]
     list_filter = ["status", "source", "enrolled_at"]
     search_fields = ["student__email", "student__name", "course__title"]
-    raw_id_fields = ["student", "course", "last_lecture"]
+    raw_id_fields = ["student", "course"]
     list_select_related = ["student", "course"]
-    readonly_fields = ["status", "revoked_at", "enrolled_at", "completed_at", "last_activity_at"]
+    readonly_fields = [
+        "status",
+        "revoked_at",
+        "enrolled_at",
+        "completed_at",
+        "last_lecture",
+        "last_activity_at",
+    ]
     date_hierarchy = "enrolled_at"
     actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Access changes go through the services (counters, notifications), never a raw edit.
+        if obj is not None:
+            return [*self.readonly_fields, "student", "course", "source"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        enrollment, _created = services.enrollment_create(
+            student=obj.student, course=obj.course, source=obj.source
+        )
+        obj.pk = enrollment.pk
+        obj._state.adding = False
 
     @admin.action(description=_("Revoke access to the selected enrollments"))
     def revoke(self, request, queryset):
