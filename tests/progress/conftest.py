@@ -21,6 +21,12 @@ def complete_url(course, lecture):
     return reverse("progress:complete", args=[course.slug, lecture.pk])
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Factory users hash a password each; the default hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def course(instructor):
     """Two modules of two lectures; the last lecture is a free preview."""
