@@ -46,10 +46,8 @@ def test_uploaded_video_plays_from_the_access_checked_media_url(
 ):
     html = student_client.get(player_url(course, video_lecture)).content.decode()
 
-    assert (
-        f'<video controls preload="metadata" class="video-embed" src="{media_url(course, video_lecture, "video")}"'
-        in html
-    )
+    video_src = media_url(course, video_lecture, "video")
+    assert f'class="video-embed" src="{video_src}"' in html
     assert media_url(course, video_lecture, "attachment") in html
     assert video_lecture.video_file.name not in html
 
