@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -32,8 +33,38 @@ class ModuleInline(admin.TabularInline):
     show_change_link = True
 
 
+class CourseAdminForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = [
+            "title",
+            "slug",
+            "subtitle",
+            "category",
+            "instructors",
+            "status",
+            "description",
+            "level",
+            "duration_minutes",
+            "thumbnail",
+            "intro_video_url",
+            "price",
+            "currency",
+            "is_featured",
+        ]
+
+    def clean_intro_video_url(self):
+        # Only links the site can embed (YouTube/Vimeo) are accepted.
+        url = self.cleaned_data["intro_video_url"]
+        if url:
+            parse_video_url(url)
+        return url
+
+
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
+    form = CourseAdminForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "title",
         "category",
