@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -34,6 +33,14 @@ class ModuleInline(admin.TabularInline):
 
 
 class CourseAdminForm(forms.ModelForm):
+    intro_video_url = forms.URLField(
+        label=_("intro video URL"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text=_("A YouTube or Vimeo link."),
+    )
+
     class Meta:
         model = Course
         fields = [
@@ -64,7 +71,6 @@ class CourseAdminForm(forms.ModelForm):
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
     form = CourseAdminForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "title",
         "category",

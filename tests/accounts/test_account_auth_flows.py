@@ -220,3 +220,31 @@ def test_password_change_requires_login(client):
     response = client.get(reverse("account_change_password"))
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
+
+
+ANONYMOUS_PAGES = [
+    "account_login",
+    "account_signup",
+    "account_reset_password",
+    "account_reset_password_done",
+    "account_email_verification_sent",
+]
+LOGGED_IN_PAGES = ["account_change_password", "account_email", "account_logout"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "logged_in"),
+    [(n, False) for n in ANONYMOUS_PAGES] + [(n, True) for n in LOGGED_IN_PAGES],
+)
+def test_account_pages_use_the_site_layout_within_our_csp(client, student, name, logged_in):
+    if logged_in:
+        client.force_login(student)
+    response = client.get(reverse(name))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="site-header"' in html
+    assert html.count("<h1") == 1
+    # The site's CSP blocks inline styles and scripts.
+    assert "style=" not in html
+    assert "<script>" not in html
