@@ -39,12 +39,6 @@ def _private_storage_per_test(_isolated_media):
         field.storage = storage
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Factory users hash a password each; the default hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def course(instructor):
     """Two modules of two lectures; the last lecture is a free preview."""
