@@ -1,5 +1,4 @@
 import pytest
-from django.core.files.storage import storages
 from django.urls import reverse
 
 from courses.models import Lecture
@@ -20,23 +19,6 @@ def player_url(course, lecture):
 
 def complete_url(course, lecture):
     return reverse("progress:complete", args=[course.slug, lecture.pk])
-
-
-def use_private_storage_from_settings():
-    # Lecture file fields bind their storage once, when models load; point them at the
-    # private storage of the current settings so each test's files stay in its tmp dir.
-    for name in ("video_file", "attachment"):
-        Lecture._meta.get_field(name).storage = storages["private"]
-
-
-@pytest.fixture(autouse=True)
-def _private_storage_per_test(_isolated_media):
-    fields = [Lecture._meta.get_field(name) for name in ("video_file", "attachment")]
-    original = [field.storage for field in fields]
-    use_private_storage_from_settings()
-    yield
-    for field, storage in zip(fields, original, strict=True):
-        field.storage = storage
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.urls import reverse
 from courses.models import Lecture
 from progress.models import LectureCompletion
 from tests.factories import StudentFactory
-from tests.progress.conftest import player_url, use_private_storage_from_settings
+from tests.progress.conftest import player_url
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +138,6 @@ def test_cloudinary_private_media_redirect_to_a_signed_url(
             "OPTIONS": {"delivery_type": "authenticated"},
         },
     }
-    use_private_storage_from_settings()
     Lecture.objects.filter(pk=lectures[0].pk).update(video_file="video/lectures/videos/intro.mp4")
     LectureCompletion.objects.all().delete()
 
