@@ -1,17 +1,18 @@
 """The notification socket through the full ASGI stack: origin check, session auth, groups."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from django.db import transaction
+from django.db import connections, transaction
 from django.test import Client
 
 from notifications.consumers import RATE_LIMIT
 from notifications.models import Notification
 from notifications.services import notify, notify_many
 from tests.factories import NotificationFactory, StudentFactory
-from tests.notifications.conftest import socket_for
+from tests.notifications.sockets import socket_for
 
 # Real commits: live events go out on commit, and Channels' database_sync_to_async closes the
 # connection after each call, which a test wrapped in one transaction cannot survive.
@@ -21,15 +22,27 @@ ENROLLED = Notification.Kind.ENROLLED
 
 
 def logged_in_client(user) -> Client:
-    user.save(update_fields=["password"])  # see the `student` fixture in conftest
     client = Client()
     client.force_login(user)
     return client
 
 
 def run(scenario):
-    """Run an async scenario; its sync_to_async calls run in this thread."""
-    async_to_sync(scenario)()
+    """Run an async scenario in a thread of its own.
+
+    Once a browser test has run, Playwright's sync API holds an event loop in the main
+    thread, where async_to_sync refuses to start. The thread's database connection is
+    closed at the end (data is committed: these tests use real transactions).
+    """
+
+    def in_thread():
+        try:
+            async_to_sync(scenario)()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(in_thread).result()
 
 
 async def connected(client=None, **kwargs):

@@ -201,7 +201,6 @@ def _run(port, cookies, cause, until, idle=0.0) -> list[dict]:
 def test_marking_read_on_server_one_updates_a_socket_on_server_two(two_servers):
     first, second = two_servers
     user = StudentFactory()
-    user.save(update_fields=["password"])
     note = NotificationFactory(recipient=user)
     NotificationFactory(recipient=user)
     cookies = _session_cookies(user, first)
@@ -232,7 +231,6 @@ def test_enrolling_on_server_one_notifies_a_socket_on_server_two(two_servers):
     except Resolver404:
         pytest.skip("POST /courses/<slug>/enroll/ is not on this branch yet")
     user = StudentFactory()
-    user.save(update_fields=["password"])
     cookies = _session_cookies(user, first)
 
     def cause():
