@@ -169,7 +169,7 @@ class AdminDashboard:
 
 
 def admin_dashboard(*, range_key: str, now: datetime | None = None) -> AdminDashboard:
-    """Site-wide figures for the admin index. Eleven queries, whatever the volume."""
+    """Site-wide figures for the admin index. Ten queries, whatever the volume."""
     start = range_start(range_key, now)
     bucket = "day" if range_key == RANGE_30_DAYS else "month"
     trunc = TRUNC[bucket]
