@@ -22,7 +22,8 @@ GRID = "#d7dde3"
 FILL = "#1d4ed8"
 FONT = "system-ui, sans-serif"
 TICKS = 4
-MAX_X_LABELS = 12
+# Month names like "Dec 2025" need about 60 px; more labels would overlap.
+MAX_X_LABELS = 7
 LABEL_CHARS = 26
 
 
@@ -78,13 +79,13 @@ class Chart:
 
 
 def nice_ceiling(value: float) -> float:
-    """A round number (1, 2, 2.5 or 5 times a power of ten) at or above `value`, for axes."""
+    """A round number at or above `value` (a few steps per power of ten), for axis tops."""
     if value <= 0:
         return 1
     magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5):
-        if value <= step * magnitude:
-            return step * magnitude
+    for step in (1, 1.2, 1.6, 2, 2.5, 3, 4, 5, 6, 8):
+        if value <= step * magnitude * (1 + 1e-9):
+            return round(step * magnitude, 10)
     return 10 * magnitude
 
 
@@ -92,11 +93,10 @@ def _scale_top(chart: Chart) -> float:
     if chart.max_value is not None:
         return chart.max_value
     largest = max((float(p.value) for p in chart.points), default=0)
-    top = nice_ceiling(largest)
     if all(isinstance(p.value, int) for p in chart.points):
-        # Counts: whole-number ticks.
-        top = math.ceil(top / TICKS) * TICKS
-    return top
+        # Counts: a round whole-number step between ticks.
+        return max(1, math.ceil(nice_ceiling(largest / TICKS))) * TICKS
+    return nice_ceiling(largest)
 
 
 def _tick_text(value: float) -> str:

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dashboards.charts import Chart, Point
 
@@ -95,7 +96,10 @@ def funnel_chart(funnel) -> Chart:
 
 
 def rating_chart(ratings: dict[int, int]) -> Chart:
-    points = [Point(_("%(stars)d stars") % {"stars": s}, ratings[s]) for s in range(5, 0, -1)]
+    points = [
+        Point(ngettext("%(stars)d star", "%(stars)d stars", s) % {"stars": s}, ratings[s])
+        for s in range(5, 0, -1)
+    ]
     return Chart(
         chart_id="ratings",
         title=_("Rating distribution"),

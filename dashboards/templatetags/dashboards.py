@@ -17,7 +17,12 @@ def admin_dashboard_panel(context):
         "form": form,
         "dashboard": dashboard,
         "revenue": [
-            {"row": row, "net": presentation.money(row.net, row.currency)}
+            {
+                "row": row,
+                "gross": presentation.money(row.gross, row.currency),
+                "refunded": presentation.money(row.refunded, row.currency),
+                "net": presentation.money(row.net, row.currency),
+            }
             for row in dashboard.revenue
         ],
         "revenue_charts": presentation.revenue_charts(dashboard),
