@@ -196,27 +196,28 @@ def admin_dashboard(*, range_key: str, now: datetime | None = None) -> AdminDash
     if start:
         revenue_orders = revenue_orders.filter(paid_at__gte=start)
     revenue_orders = revenue_orders.annotate(cur=_order_currency())
-    revenue = [
-        CurrencyRevenue(
-            currency=row["cur"], gross=row["gross"], refunded=row["refunded"], orders=row["n"]
-        )
-        for row in revenue_orders.values("cur")
+    # One pass over the period's orders gives both the monthly (or daily) series and, summed
+    # here, each currency's totals.
+    totals: dict[str, CurrencyRevenue] = {}
+    per_bucket: dict[str, dict[date, Decimal]] = {}
+    for row in (
+        revenue_orders.annotate(when=trunc("paid_at"))
+        .values("cur", "when")
         .annotate(
             gross=Coalesce(Sum("paid_amount"), ZERO, output_field=MONEY),
             refunded=Coalesce(Sum("refunded_amount"), ZERO, output_field=MONEY),
             n=Count("id"),
         )
-        .order_by("cur")
-    ]
-
-    per_bucket: dict[str, dict[date, Decimal]] = {r.currency: {} for r in revenue}
-    for row in (
-        revenue_orders.annotate(when=trunc("paid_at"))
-        .values("cur", "when")
-        .annotate(net=Sum(_order_net(), output_field=MONEY))
         .order_by()
     ):
-        per_bucket.setdefault(row["cur"], {})[_bucket_date(row["when"])] = row["net"]
+        total = totals.setdefault(row["cur"], CurrencyRevenue(row["cur"], ZERO, ZERO, 0))
+        total.gross += row["gross"]
+        total.refunded += row["refunded"]
+        total.orders += row["n"]
+        per_bucket.setdefault(row["cur"], {})[_bucket_date(row["when"])] = (
+            row["gross"] - row["refunded"]
+        )
+    revenue = [totals[cur] for cur in sorted(totals)]
     revenue_by_bucket = {
         cur: _series(bucket, rows, start, ZERO) for cur, rows in sorted(per_bucket.items())
     }
@@ -230,9 +231,11 @@ def admin_dashboard(*, range_key: str, now: datetime | None = None) -> AdminDash
     }
 
     # Ranked within each currency: amounts in different currencies are never compared.
+    # Grouped by course id only; the few titles come in one query below (cheaper than
+    # grouping every order by title and slug).
     top_revenue: dict[str, list[dict]] = {}
     for row in (
-        revenue_orders.values("cur", "course_id", "course__title", "course__slug")
+        revenue_orders.values("cur", "course_id")
         .annotate(net=Sum(_order_net(), output_field=MONEY), n=Count("id"))
         .annotate(
             rank=Window(
@@ -245,10 +248,15 @@ def admin_dashboard(*, range_key: str, now: datetime | None = None) -> AdminDash
         top_revenue.setdefault(row["cur"], []).append(row)
 
     top_enrollments = list(
-        period_enrollments.values("course_id", "course__title", "course__slug")
+        period_enrollments.values("course_id")
         .annotate(n=Count("id"))
         .order_by("-n", "course_id")[:TOP_COURSES]
     )
+    ranked = top_enrollments + [row for rows in top_revenue.values() for row in rows]
+    titles = Course.objects.only("title", "slug").in_bulk({row["course_id"] for row in ranked})
+    for row in ranked:
+        row["course__title"] = titles[row["course_id"]].title
+        row["course__slug"] = titles[row["course_id"]].slug
 
     needing_review = Order.objects.filter(status=Order.Status.NEEDS_REVIEW).count()
     # Newest first by id (the primary key index), not by an unindexed created_at sort.
