@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from accounts.models import User
 from courses.models import Course
 from payments.models import Order
 from progress.models import Enrollment, LectureCompletion
@@ -23,17 +22,6 @@ from tests.factories import (
     ReviewFactory,
     StudentFactory,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Dozens of users per test: the production hasher would take seconds.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def login(client, user):
-    """Log `user` in with the row as stored (the session hash must match the database)."""
-    client.force_login(User.objects.get(pk=user.pk))
 
 
 @dataclass

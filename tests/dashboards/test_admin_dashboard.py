@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from dashboards.selectors import admin_dashboard, month_start
 from payments.models import Order
-from tests.dashboards.conftest import login
 from tests.factories import (
     CourseFactory,
     EnrollmentFactory,
@@ -135,7 +134,7 @@ def figure(html, name):
 
 
 def test_admin_index_shows_the_dashboard_above_the_app_list(client, shop):
-    login(client, shop.admin)
+    client.force_login(shop.admin)
     response = client.get("/admin/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -168,7 +167,7 @@ def test_admin_index_shows_the_dashboard_above_the_app_list(client, shop):
     ],
 )
 def test_date_range_filter(client, shop, query, selected, eur_net):
-    login(client, shop.admin)
+    client.force_login(shop.admin)
     response = client.get(f"/admin/{query}")
     assert response.status_code == 200
     html = response.content.decode()
@@ -180,16 +179,16 @@ def test_only_admins_see_the_dashboard(client, shop):
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     for user in (shop.students[0], shop.instructor):
-        login(client, user)
+        client.force_login(user)
         response = client.get("/admin/")
         assert response.status_code == 302
         assert b"data-admin-dashboard" not in response.content
-    login(client, shop.admin)
+    client.force_login(shop.admin)
     assert b"data-admin-dashboard" in client.get("/admin/").content
 
 
 def test_empty_dashboard_renders(client, admin_user):
-    login(client, admin_user)
+    client.force_login(admin_user)
     response = client.get("/admin/?range=all")
     assert response.status_code == 200
     html = response.content.decode()
@@ -218,7 +217,7 @@ def _more_activity(count):
 @pytest.mark.parametrize("extra", [0, 60])
 def test_query_budget_does_not_grow_with_data(client, shop, django_assert_max_num_queries, extra):
     _more_activity(extra)
-    login(client, shop.admin)
+    client.force_login(shop.admin)
     for range_key in ("30d", "12m", "all"):
         # Session, user, the admin's recent actions, and the dashboard's ten.
         with django_assert_max_num_queries(13):

@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from dashboards.selectors import course_analytics
 from progress.models import Enrollment
-from tests.dashboards.conftest import login
 from tests.factories import (
     EnrollmentFactory,
     LectureCompletionFactory,
@@ -62,7 +61,7 @@ def test_course_without_activity(db):
 
 
 def test_page_shows_the_figures(client, shop):
-    login(client, shop.instructor)
+    client.force_login(shop.instructor)
     response = client.get(url(shop.python))
     assert response.status_code == 200
     html = response.content.decode()
@@ -85,7 +84,7 @@ def test_page_shows_the_figures(client, shop):
     ("query", "selected"), [("", "month"), ("?by=week", "week"), ("?by=x", "month")]
 )
 def test_period_choice(client, shop, query, selected):
-    login(client, shop.instructor)
+    client.force_login(shop.instructor)
     html = client.get(url(shop.python, query)).content.decode()
     assert f'<option value="{selected}" selected>' in html
 
@@ -94,20 +93,20 @@ def test_access(client, shop):
     response = client.get(url(shop.python))
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     for outsider in (shop.students[0], shop.other_instructor):
-        login(client, outsider)
+        client.force_login(outsider)
         assert client.get(url(shop.python)).status_code == 404
-    login(client, shop.instructor)
+    client.force_login(shop.instructor)
     assert client.get(url(shop.python)).status_code == 200
     assert client.get(url(shop.draft)).status_code == 200  # assigned drafts too
     assert client.get(url(shop.design)).status_code == 404
     assert client.get("/teach/no-such-course/analytics/").status_code == 404
-    login(client, shop.admin)
+    client.force_login(shop.admin)
     for course in (shop.python, shop.design, shop.draft):
         assert client.get(url(course)).status_code == 200
 
 
 def test_empty_course_page(client, shop):
-    login(client, shop.instructor)
+    client.force_login(shop.instructor)
     html = client.get(url(shop.draft)).content.decode()
     assert "No published lectures yet." in html
     assert "No reviews yet" in html
@@ -128,7 +127,7 @@ def _grow(course, count):
 @pytest.mark.parametrize("extra", [0, 40])
 def test_query_budget_does_not_grow_with_data(client, shop, django_assert_max_num_queries, extra):
     _grow(shop.python, extra)
-    login(client, shop.instructor)
+    client.force_login(shop.instructor)
     for query in ("", "?by=week"):
         # Session, user, the course, the six analytics queries, and base.html's unread count
         # (two, as the header reads it twice).
