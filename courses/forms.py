@@ -10,7 +10,8 @@ class SearchField(forms.CharField):
     """A search box that cuts over-long input instead of rejecting the whole request."""
 
     def to_python(self, value):
-        return super().to_python(value)[: self.max_length]
+        value = super().to_python(value)[: self.max_length]
+        return value.strip() if self.strip else value
 
 
 class CatalogFilterForm(forms.Form):
