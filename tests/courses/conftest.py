@@ -23,9 +23,7 @@ def any_client(request, client, db):
     """A test client for each kind of visitor."""
     if request.param != "anonymous":
         user = request.getfixturevalue(
-            {"student": "student", "instructor": "instructor", "admin": "admin_user"}[
-                request.param
-            ]
+            {"student": "student", "instructor": "instructor", "admin": "admin_user"}[request.param]
         )
         client.force_login(user)
     return client

@@ -26,8 +26,7 @@ def row_counts() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
-        if model._meta.app_label
-        in {"accounts", "courses", "progress", "payments", "notifications"}
+        if model._meta.app_label in {"accounts", "courses", "progress", "payments", "notifications"}
     }
 
 
