@@ -420,7 +420,15 @@ def seed_course(spec: CourseSpec, categories: dict, accounts: dict) -> Course:
     if spec.colleague:
         instructors.append(accounts[spec.colleague])
     course.instructors.set(instructors)
-    total_seconds = sum(seed_module(course, spec, order) for order in range(len(spec.modules)))
+    modules = sync_children(
+        Module,
+        course=course,
+        rows={
+            order: {"title": title, "is_published": True}
+            for order, (title, _lectures) in enumerate(spec.modules)
+        },
+    )
+    total_seconds = sum(seed_lectures(modules[order], spec, order) for order in modules)
     minutes = (total_seconds + 59) // 60
     if course.duration_minutes != minutes:
         course.duration_minutes = minutes
@@ -428,33 +436,47 @@ def seed_course(spec: CourseSpec, categories: dict, accounts: dict) -> Course:
     return course
 
 
-def seed_module(course: Course, spec: CourseSpec, order: int) -> int:
-    """Create or update one module and its lectures; returns their total duration in seconds."""
-    title, lecture_titles = spec.modules[order]
-    module, _ = Module.objects.update_or_create(
-        course=course, order=order, defaults={"title": title, "is_published": True}
-    )
-    total = 0
-    for position, lecture_title in enumerate(lecture_titles):
+def sync_children(model, *, rows: dict[int, dict], **parent) -> dict:
+    """Create or update the children of one parent, keyed by their order, in bulk.
+
+    Returns {order: instance}. A row per object with update_or_create would cost several
+    queries each and make seeding slow on a networked database.
+    """
+    existing = {obj.order: obj for obj in model.objects.filter(**parent)}
+    new, changed = [], []
+    for order, values in rows.items():
+        obj = existing.get(order)
+        if obj is None:
+            existing[order] = obj = model(**parent, order=order, **values)
+            new.append(obj)
+        elif any(getattr(obj, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(obj, name, value)
+            changed.append(obj)
+    model.objects.bulk_create(new)
+    if changed:
+        model.objects.bulk_update(changed, list(next(iter(rows.values()))))
+    return {order: existing[order] for order in rows}
+
+
+def seed_lectures(module: Module, spec: CourseSpec, module_order: int) -> int:
+    """Create or update one module's lectures; returns their total duration in seconds."""
+    rows = {}
+    for position, title in enumerate(spec.modules[module_order][1]):
         # Every third lecture is a video where the course has one; the rest are text.
         is_video = bool(spec.video[1]) and position % 3 == 1
-        duration = (6 + (len(lecture_title) % 10)) * 60
-        Lecture.objects.update_or_create(
-            module=module,
-            order=position,
-            defaults={
-                "title": lecture_title,
-                "kind": Lecture.Kind.VIDEO if is_video else Lecture.Kind.TEXT,
-                "body": lecture_body(spec.title, lecture_title),
-                "video_provider": spec.video[0] if is_video else "",
-                "video_id": spec.video[1] if is_video else "",
-                "duration_seconds": duration,
-                "is_free_preview": order == 0 and position == 0,
-                "is_published": True,
-            },
-        )
-        total += duration
-    return total
+        rows[position] = {
+            "title": title,
+            "kind": Lecture.Kind.VIDEO if is_video else Lecture.Kind.TEXT,
+            "body": lecture_body(spec.title, title),
+            "video_provider": spec.video[0] if is_video else "",
+            "video_id": spec.video[1] if is_video else "",
+            "duration_seconds": (6 + (len(title) % 10)) * 60,
+            "is_free_preview": module_order == 0 and position == 0,
+            "is_published": True,
+        }
+    sync_children(Lecture, module=module, rows=rows)
+    return sum(row["duration_seconds"] for row in rows.values())
 
 
 def seed_reviews(courses: dict[str, Course], accounts: dict[str, User]) -> None:
