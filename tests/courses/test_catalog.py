@@ -180,6 +180,8 @@ def test_bad_page_numbers_show_a_real_page(client, many_free_beginner_courses, p
         {"category": "no-such-category"},
         {"category": "../../etc/passwd"},
         {"category": "x" * 500},
+        {"category": "web\x00"},
+        {"level": "beginner\x00", "sort": "\x00", "page": "\x00"},
     ],
 )
 def test_bad_filter_values_are_ignored(client, catalog, params):
