@@ -12,12 +12,6 @@ def card_titles(response) -> list[str]:
     return CARD_TITLE.findall(response.content.decode())
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Factory users hash a password each; the real hasher would dominate these tests' time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture(params=["anonymous", "student", "instructor", "admin"])
 def any_client(request, client, db):
     """A test client for each kind of visitor."""
