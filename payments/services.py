@@ -362,6 +362,8 @@ def dev_checkout_pay(*, student, order_id: int) -> Order:
     if not dev_checkout_active():
         raise PermissionDenied
     order = Order.objects.get(pk=order_id, student=student)
+    if order.status != Order.Status.PENDING:
+        return order
     session = {
         "id": None,
         "client_reference_id": str(order.pk),
