@@ -103,6 +103,16 @@ def production_probe(tmp_path_factory):
         timeout=120,
     )
     assert migrate.returncode == 0, migrate.stderr
+    # Pages extend base.html, whose {% static %} tags need the manifest, as in production.
+    collect = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert collect.returncode == 0, collect.stderr
     result = run_python(PROBE, env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
