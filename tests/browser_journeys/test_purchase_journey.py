@@ -63,8 +63,6 @@ def dev_page(browser, dev_server, transactional_db):
 def test_student_buys_a_course_and_lands_in_it(dev_page):
     page = dev_page
     student = StudentFactory(email="student@demo.example", name="Demo Student")
-    student.set_password(PASSWORD)
-    student.save()
     course = course_with_lectures(
         title="Python for Data Analysis", price=Decimal("29.00"), currency="usd", modules=1
     )

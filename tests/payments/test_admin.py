@@ -6,8 +6,9 @@ from django.urls import reverse
 
 from payments.models import Order, StripeEvent
 from progress.models import Enrollment
+from tests.factories import StudentFactory
 from tests.fakes.stripe_server import build_event
-from tests.payments.conftest import new_user, post_event, start_checkout
+from tests.payments.helpers import post_event, start_checkout
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def test_refund_action_asks_stripe_and_the_webhook_revokes_access(
 def test_refund_action_refuses_orders_that_were_not_paid(
     client, admin_user, paid_course, fake_stripe
 ):
-    pending = start_checkout(client, new_user(), paid_course)
+    pending = start_checkout(client, StudentFactory(), paid_course)
 
     response = refund(client, admin_user, pending)
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from payments.models import Order
 from progress.models import Enrollment
-from tests.payments.conftest import new_user
+from tests.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_paying_on_the_dev_checkout_enrolls_through_fulfilment(client, order, st
 
 
 def test_another_student_cannot_see_or_pay_the_order(client, order):
-    client.force_login(new_user())
+    client.force_login(StudentFactory())
 
     assert client.get(f"/payments/dev-checkout/{order.pk}/").status_code == 404
     assert client.post(f"/payments/dev-checkout/{order.pk}/").status_code == 404

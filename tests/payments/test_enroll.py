@@ -14,8 +14,8 @@ from courses.models import Course
 from notifications.models import Notification
 from payments.models import Order
 from progress.models import Enrollment
-from tests.factories import CourseFactory, EnrollmentFactory
-from tests.payments.conftest import new_user, start_checkout
+from tests.factories import CourseFactory, EnrollmentFactory, StudentFactory
+from tests.payments.helpers import start_checkout
 
 pytestmark = pytest.mark.django_db
 
@@ -128,8 +128,8 @@ def test_an_old_pending_order_is_not_reused(client, student, paid_course, fake_s
 
 
 def test_each_student_gets_their_own_order(client, paid_course, fake_stripe):
-    start_checkout(client, new_user(), paid_course)
-    start_checkout(client, new_user(), paid_course)
+    start_checkout(client, StudentFactory(), paid_course)
+    start_checkout(client, StudentFactory(), paid_course)
 
     assert Order.objects.count() == 2
     assert len(fake_stripe.sessions) == 2
@@ -189,7 +189,7 @@ def test_after_an_outage_the_next_click_starts_a_fresh_order(
     reason="SQLite serialises whole write transactions, so concurrent requests never overlap",
 )
 def test_concurrent_clicks_make_one_order(fake_stripe):
-    student = new_user()
+    student = StudentFactory()
     course = CourseFactory(price=Decimal("49.00"))
     barrier = threading.Barrier(5)
     locations = []

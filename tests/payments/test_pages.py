@@ -8,8 +8,8 @@ from django.urls import reverse
 from notifications.models import Notification
 from payments.models import Order
 from progress.models import Enrollment
-from tests.factories import CourseFactory, OrderFactory
-from tests.payments.conftest import new_user, post_event, start_checkout
+from tests.factories import CourseFactory, OrderFactory, StudentFactory
+from tests.payments.helpers import post_event, start_checkout
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def test_success_page_for_another_students_session_is_not_found(
     client, order, fake_stripe, paid_course
 ):
     fake_stripe.complete_session(order.stripe_session_id)
-    client.force_login(new_user())
+    client.force_login(StudentFactory())
 
     response = client.get(SUCCESS_URL, {"session_id": order.stripe_session_id})
 
@@ -113,7 +113,7 @@ def test_cancel_page_links_back_to_the_course(client, order):
 
 
 def test_cancel_page_does_not_show_another_students_order(client, order):
-    client.force_login(new_user())
+    client.force_login(StudentFactory())
 
     response = client.get(reverse("payments:cancel"), {"order": order.pk})
 

@@ -13,12 +13,11 @@ from django.test import Client
 from notifications.models import Notification
 from payments.models import Order, StripeEvent
 from progress.models import Enrollment
-from tests.factories import CourseFactory, EnrollmentFactory
+from tests.factories import CourseFactory, EnrollmentFactory, StudentFactory
 from tests.fakes.stripe_server import build_event, signed_webhook
-from tests.payments.conftest import (
+from tests.payments.helpers import (
     WEBHOOK_SECRET,
     WEBHOOK_URL,
-    new_user,
     post_event,
     start_checkout,
 )
@@ -186,7 +185,7 @@ def test_two_events_for_one_session_fulfil_once(client, order, fake_stripe, stud
     reason="SQLite serialises whole write transactions, so deliveries never overlap",
 )
 def test_same_event_delivered_20_times_concurrently_enrolls_once(fake_stripe):
-    student = new_user()
+    student = StudentFactory()
     order = start_checkout(Client(), student, CourseFactory(price=Decimal("49.00")))
     body, header = signed_webhook(
         fake_stripe.session_completed_event(order.stripe_session_id), WEBHOOK_SECRET
@@ -268,7 +267,7 @@ def test_currency_mismatch_flags_the_order(client, order, fake_stripe):
 
 
 def test_session_of_another_order_gives_no_access(client, order, fake_stripe, paid_course):
-    other = start_checkout(client, new_user(), paid_course)
+    other = start_checkout(client, StudentFactory(), paid_course)
     event = fake_stripe.session_completed_event(other.stripe_session_id)
     # Pointing the other order's payment at ours must not unlock our order.
     event["data"]["object"]["client_reference_id"] = str(order.pk)
