@@ -6,7 +6,6 @@ from functools import partial
 
 import pytest
 from daphne.testing import DaphneProcess
-from django.conf import settings
 from django.test import override_settings
 from playwright.sync_api import expect
 
@@ -15,15 +14,7 @@ from progress.models import Enrollment
 from tests.browser import _discard_inherited_connections, _make_application, login
 from tests.factories import PASSWORD, StudentFactory, course_with_lectures
 
-pytestmark = [
-    pytest.mark.browser,
-    # The Buy button lives in the course page, which the catalog issue builds.
-    pytest.mark.skipif(
-        "payments/enroll_form.html"
-        not in (settings.BASE_DIR / "templates/courses/detail.html").read_text(),
-        reason="the course page does not show the enroll form yet (catalog issue)",
-    ),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
@@ -83,5 +74,9 @@ def test_student_buys_a_course_and_lands_in_it(dev_page):
     enrollment = Enrollment.objects.get(student=student, course=course)
     assert (enrollment.status, enrollment.source) == ("active", "paid")
     assert Order.objects.get(student=student, course=course).status == "paid"
+    # Landed in the player of the first lecture, whose content is now theirs.
+    first_lecture = course.modules.get(order=0).lectures.get(order=0)
+    expect(page.get_by_text(first_lecture.body)).to_be_visible()
     page.goto(course.get_absolute_url())
     expect(page.get_by_role("link", name="Continue learning")).to_be_visible()
+    assert console_errors == []
