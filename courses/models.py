@@ -2,13 +2,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+import edusphere.storage
 from courses.video import VideoProvider, embed_url
 from edusphere.uploads import (
     validate_attachment_upload,
@@ -19,7 +19,7 @@ from edusphere.uploads import (
 
 def private_storage():
     """Paid lecture media go to the private storage (access-checked delivery)."""
-    return storages["private"]
+    return edusphere.storage.private_storage
 
 
 class Category(models.Model):
