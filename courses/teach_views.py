@@ -10,7 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses import services
 from courses.markdown import render_markdown
@@ -66,6 +66,7 @@ def course_list(request):
 
 
 @login_required
+@require_GET
 def workspace(request, slug):
     course = _course(request, slug)
     return render(
