@@ -4,8 +4,11 @@ from tests.factories import InstructorFactory, course_with_lectures
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # These tests create many users; the production hasher costs ~0.3 s per user.
+def _fast_password_hashing(request, settings):
+    # These tests create many users; the production hasher costs ~0.3 s per user. Not in
+    # browser tests: the live server process keeps the real hashers and must verify logins.
+    if request.node.get_closest_marker("browser"):
+        return
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
