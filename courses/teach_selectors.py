@@ -25,7 +25,7 @@ ACTIVE = "active"
 
 def course_can_edit(user, course: Course) -> bool:
     """Assigned instructors and admins may edit a course's modules and lectures."""
-    if not user.is_authenticated:
+    if not (user.is_authenticated and user.is_active):
         return False
     if user.is_admin:
         return True

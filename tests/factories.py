@@ -24,7 +24,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"User {n}")
     role = Role.STUDENT
     # Passed to create_user, which hashes and saves it (a post-generation set_password
-    # was never saved, so logins and force_login's session hash failed).
+    # would never be saved, with skip_postgeneration_save).
     password = PASSWORD
 
     @classmethod
