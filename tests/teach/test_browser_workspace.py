@@ -17,8 +17,9 @@ def test_instructor_builds_a_module_with_a_lecture(page, instructor):
     enrolled = EnrollmentFactory(course=course).student
 
     login(page, instructor.email, PASSWORD)
-    page.console_errors.clear()  # login lands on /learn/, which is not part of this journey
+    page.wait_for_url("**/learn/")
     page.goto("/teach/")
+    page.console_errors.clear()  # login lands on /learn/, which is not part of this journey
     page.get_by_role("link", name="Browser course").click()
 
     page.get_by_role("link", name="Add a module").click()
