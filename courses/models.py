@@ -8,8 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-import edusphere.storage
 from courses.video import VideoProvider, embed_url
+from edusphere.storage import private_storage as private_media_storage
 from edusphere.uploads import (
     validate_attachment_upload,
     validate_image_upload,
@@ -19,7 +19,7 @@ from edusphere.uploads import (
 
 def private_storage():
     """Paid lecture media go to the private storage (access-checked delivery)."""
-    return edusphere.storage.private_storage
+    return private_media_storage
 
 
 class Category(models.Model):

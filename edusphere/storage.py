@@ -255,11 +255,10 @@ class CloudinaryStorage(Storage):
 
 
 class _PrivateStorage(LazyObject):
-    """``storages["private"]``, resolved on first use and again after STORAGES changes.
+    """The "private" entry of STORAGES, looked up on first use rather than at import.
 
-    A model field evaluates a callable ``storage`` once, at import; handing it this proxy
-    (as Django does with ``default_storage``) lets ``override_settings(STORAGES=...)`` in
-    tests switch lecture media to another backend, e.g. Cloudinary or a temporary folder.
+    File fields bind their storage when models load; this indirection lets a settings change
+    (tests, or a Cloudinary switch) take effect, as Django's own default_storage does.
     """
 
     def _setup(self):
