@@ -66,9 +66,11 @@ def live_daphne(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(live_daphne):
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
-    # test body stay synchronous and safe because they never run inside that loop.
+    # test body stay synchronous and safe because they never run inside that loop. Set only
+    # after the server has forked (hence the live_daphne dependency), so the server still
+    # refuses database access from async code.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
