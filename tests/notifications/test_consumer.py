@@ -19,6 +19,8 @@ from tests.notifications.sockets import socket_for
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ENROLLED = Notification.Kind.ENROLLED
+# Generous: CI's two cores run this suite under load, and with Redis in the path.
+TIMEOUT = 5
 
 
 def logged_in_client(user) -> Client:
@@ -53,7 +55,7 @@ async def connected(client=None, **kwargs):
 
 
 async def closed_with(socket) -> int:
-    message = await socket.receive_output(timeout=2)
+    message = await socket.receive_output(timeout=TIMEOUT)
     assert message["type"] == "websocket.close", message
     return message["code"]
 
@@ -83,7 +85,10 @@ def test_connect_sends_the_current_unread_count(student):
 
     async def scenario():
         socket = await connected(client)
-        assert await socket.receive_json_from() == {"type": "unread_count", "unread_count": 2}
+        assert await socket.receive_json_from(timeout=TIMEOUT) == {
+            "type": "unread_count",
+            "unread_count": 2,
+        }
         await socket.disconnect()
 
     run(scenario)
@@ -97,7 +102,7 @@ def test_users_receive_their_own_notifications_only(student):
     async def scenario():
         a1, a2, b = await connected(mine), await connected(mine), await connected(theirs)
         for socket in (a1, a2, b):
-            await socket.receive_json_from()  # the count on connect
+            await socket.receive_json_from(timeout=TIMEOUT)  # the count on connect
         await sync_to_async(notify)(
             recipient=student,
             kind=ENROLLED,
@@ -106,7 +111,7 @@ def test_users_receive_their_own_notifications_only(student):
             link="/learn/py/",
         )
         for socket in (a1, a2):  # every tab of the user
-            message = await socket.receive_json_from()
+            message = await socket.receive_json_from(timeout=TIMEOUT)
             assert message["type"] == "notification"
             assert message["unread_count"] == 2
             payload = message["notification"]
@@ -133,11 +138,11 @@ def test_bulk_notifications_carry_each_recipients_count():
     async def scenario():
         sockets = [await connected(c) for c in clients]
         for socket in sockets:
-            await socket.receive_json_from()
+            await socket.receive_json_from(timeout=TIMEOUT)
         await sync_to_async(notify_many)(
             recipients=users, kind=Notification.Kind.NEW_LECTURE, title="New"
         )
-        counts = [(await s.receive_json_from())["unread_count"] for s in sockets]
+        counts = [(await s.receive_json_from(timeout=TIMEOUT))["unread_count"] for s in sockets]
         assert counts == [1, 3, 1]
         for socket in sockets:
             await socket.disconnect()
@@ -156,12 +161,12 @@ def test_a_rolled_back_action_never_reaches_the_socket():
 
     async def scenario():
         socket = await connected(client)
-        await socket.receive_json_from()
+        await socket.receive_json_from(timeout=TIMEOUT)
         await sync_to_async(rolled_back)()
         assert await socket.receive_nothing(timeout=0.3)
         # The same socket does get a committed one.
         await sync_to_async(notify)(recipient=user, kind=ENROLLED, title="Committed")
-        message = await socket.receive_json_from()
+        message = await socket.receive_json_from(timeout=TIMEOUT)
         assert message["notification"]["title"] == "Committed"
         assert message["unread_count"] == 1
         await socket.disconnect()
@@ -176,12 +181,18 @@ def test_marking_read_over_http_updates_every_open_socket(student):
 
     async def scenario():
         socket = await connected(client)
-        assert (await socket.receive_json_from())["unread_count"] == 2
+        assert (await socket.receive_json_from(timeout=TIMEOUT))["unread_count"] == 2
         response = await sync_to_async(client.post)(f"/notifications/{note.pk}/read/")
         assert response.status_code == 302
-        assert await socket.receive_json_from() == {"type": "unread_count", "unread_count": 1}
+        assert await socket.receive_json_from(timeout=TIMEOUT) == {
+            "type": "unread_count",
+            "unread_count": 1,
+        }
         await sync_to_async(client.post)("/notifications/read-all/")
-        assert await socket.receive_json_from() == {"type": "unread_count", "unread_count": 0}
+        assert await socket.receive_json_from(timeout=TIMEOUT) == {
+            "type": "unread_count",
+            "unread_count": 0,
+        }
         await socket.disconnect()
 
     run(scenario)
@@ -194,15 +205,18 @@ def test_ping_and_mark_read_messages(student):
 
     async def scenario():
         socket = await connected(client)
-        await socket.receive_json_from()
+        await socket.receive_json_from(timeout=TIMEOUT)
         await socket.send_json_to({"type": "ping"})
-        assert await socket.receive_json_from() == {"type": "pong"}
+        assert await socket.receive_json_from(timeout=TIMEOUT) == {"type": "pong"}
         # Another user's id, a bool, a string: nothing happens.
         for bad_id in (theirs.pk, True, str(mine.pk), -1, 2**70):
             await socket.send_json_to({"type": "mark_read", "id": bad_id})
         assert await socket.receive_nothing(timeout=0.2)
         await socket.send_json_to({"type": "mark_read", "id": mine.pk})
-        assert await socket.receive_json_from() == {"type": "unread_count", "unread_count": 0}
+        assert await socket.receive_json_from(timeout=TIMEOUT) == {
+            "type": "unread_count",
+            "unread_count": 0,
+        }
         await socket.disconnect()
 
     run(scenario)
@@ -215,12 +229,12 @@ def test_malformed_messages_are_ignored(student):
 
     async def scenario():
         socket = await connected(client)
-        await socket.receive_json_from()
+        await socket.receive_json_from(timeout=TIMEOUT)
         for text in ("not json", "[1, 2]", '"ping"', "{}", '{"type": "shout"}', "null", "{"):
             await socket.send_to(text_data=text)
         assert await socket.receive_nothing(timeout=0.2)
         await socket.send_json_to({"type": "ping"})  # still alive
-        assert await socket.receive_json_from() == {"type": "pong"}
+        assert await socket.receive_json_from(timeout=TIMEOUT) == {"type": "pong"}
         await socket.disconnect()
 
     run(scenario)
@@ -231,12 +245,12 @@ def test_oversized_and_binary_messages_close_the_socket(student):
 
     async def scenario():
         socket = await connected(client)
-        await socket.receive_json_from()
+        await socket.receive_json_from(timeout=TIMEOUT)
         await socket.send_to(text_data=json.dumps({"type": "ping", "pad": "x" * 1100}))
         assert await closed_with(socket) == 1009
 
         socket = await connected(client)
-        await socket.receive_json_from()
+        await socket.receive_json_from(timeout=TIMEOUT)
         await socket.send_to(bytes_data=b'{"type": "ping"}')
         assert await closed_with(socket) == 1003
 
@@ -248,11 +262,11 @@ def test_a_flood_closes_the_socket(student):
 
     async def scenario():
         socket = await connected(client)
-        await socket.receive_json_from()
+        await socket.receive_json_from(timeout=TIMEOUT)
         for _ in range(RATE_LIMIT + 5):
             await socket.send_json_to({"type": "ping"})
         for _ in range(RATE_LIMIT):
-            assert await socket.receive_json_from() == {"type": "pong"}
+            assert await socket.receive_json_from(timeout=TIMEOUT) == {"type": "pong"}
         assert await closed_with(socket) == 4429
         assert await socket.receive_nothing(timeout=0.1)  # nothing after the close
 
