@@ -64,7 +64,9 @@ def render(rows: list[Row], *, header: dict, notes: list[str]) -> str:
         f"{m['ram']} RAM, {m['os']}, Python {m['python']}, {header['database']}; "
         f"daphne (one process, DEBUG=False, whitenoise) on 127.0.0.1, load from a separate "
         f"process: {header['concurrency']} connections for {header['duration']:g} s per "
-        f"endpoint after {header['warmup']:g} s of warm-up.",
+        f"endpoint after {header['warmup']:g} s of warm-up. Load average (1 min) "
+        f"{header['load_before']:.2f} before, {os.getloadavg()[0]:.2f} after: anything else "
+        f"running on the machine skews the figures.",
         "",
         f"Scale {header['scale']:g}: {header['rows']}.",
         "",

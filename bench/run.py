@@ -386,6 +386,7 @@ def main() -> None:
         try:
             for server in servers:
                 server.wait_ready()
+            load_before = os.getloadavg()[0]
             eps = endpoints(fx)
             full = measure_http(cfg, servers[0], eps, notes, "")
             log(f"opening {min(cfg.sockets, len(fx['ws_cookies'])):,} WebSockets")
@@ -415,6 +416,7 @@ def main() -> None:
         "duration": cfg.duration,
         "warmup": cfg.warmup,
         "scale": cfg.scale,
+        "load_before": load_before,
         "rows": ", ".join(f"{n:,} {name}" for name, n in fx["rows"].items()),
     }
     table = report.render(rows, header=header, notes=notes)
