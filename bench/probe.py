@@ -5,6 +5,7 @@ has seeded the database). Requests go through Django's test client in this proce
 numbers show where a page's time goes, not how fast the server is.
 """
 
+import logging
 import os
 import sys
 
@@ -18,7 +19,6 @@ def main() -> None:
     os.environ["DATABASE_URL"] = cfg.bench_database_url(cfg.scale)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edusphere.settings")
     os.environ["BENCH_CEILING_VIEW"] = "True"
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
     django.setup()
     from django.db import connection
     from django.test import Client
@@ -30,6 +30,7 @@ def main() -> None:
     marker = _read_marker(os.environ["DATABASE_URL"])
     if not marker:
         sys.exit("bench.probe: no seeded bench database at this scale; run make bench first")
+    logging.disable(logging.WARNING)  # one "Not Found" line per missing page is noise here
     setup_test_environment()  # lets the test client talk to the settings' ALLOWED_HOSTS
     fx = fixtures(marker, sockets=0)
     print(f"Queries per page at scale {cfg.scale:g} ({fx['database']})\n")

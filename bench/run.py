@@ -152,6 +152,14 @@ class Server:
             pass
         return "?"
 
+    def logged_errors(self) -> list[str]:
+        """What daphne logged, less the 404 warnings of pages that do not exist yet."""
+        try:
+            lines = self.log_path.read_text().splitlines()
+            return [line for line in lines if line.strip() and not line.startswith("Not Found:")]
+        except OSError:
+            return []
+
     def stop(self) -> None:
         if self.process.poll() is not None:
             return
@@ -277,6 +285,11 @@ async def measure_ws(cfg: Config, server: Server, fx: dict, env: dict, redis_url
         else:
             out["notify_failed"] = f"bench.notify exited {proc.returncode}"
     out["held_after"] = sum(not s.closed for _, s in alive)
+    reasons = {}
+    for sock in opened:
+        if sock is not None and sock.closed:
+            reasons[sock.close_reason] = reasons.get(sock.close_reason, 0) + 1
+    out["close_reasons"] = reasons
     await asyncio.gather(*(s.close() for s in opened if s is not None))
     return out
 
@@ -403,11 +416,15 @@ def main() -> None:
         finally:
             for server in servers:
                 server.stop()
+        for server in servers:
+            if lines := server.logged_errors():
+                notes.append(f"daphne logged {len(lines)} lines: `{' / '.join(lines[:3])[:400]}`")
     notes.append(
         f"WebSockets: {wsr['opened']:,} of {wsr['wanted']:,} handshakes succeeded in "
         f"{wsr['open_seconds']:.1f} s, {wsr['held']:,} open after {cfg.hold:g} s, "
         f"{wsr['held_after']:,} after the delivery test; daphne RSS {wsr['rss']}"
         + (f"; first error: {wsr['errors'][0]}" if wsr["errors"] else "")
+        + "".join(f"; {n} closed early: {why}" for why, n in wsr["close_reasons"].items())
     )
     rows = build_rows(cfg, eps, full, tenth, wsr, redis_url)
     header = {

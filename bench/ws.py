@@ -47,6 +47,7 @@ class Socket:
         self.reader, self.writer = reader, writer
         self.messages: list[tuple[float, dict]] = []
         self.closed = False
+        self.close_reason = ""  # why the socket closed, for the report
         self.arrived = asyncio.Event()
         self._task = asyncio.create_task(self._read_loop())
 
@@ -95,6 +96,8 @@ class Socket:
                 if opcode == PING:
                     self.writer.write(_frame(PONG, payload))
                 elif opcode == CLOSE:
+                    code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
+                    self.close_reason = f"server closed the socket (code {code})"
                     self.writer.write(_frame(CLOSE, payload[:2]))
                     break
                 elif opcode in (TEXT, 0x0):
@@ -103,8 +106,8 @@ class Socket:
                         self.messages.append((time.time(), json.loads(fragments)))
                         fragments = b""
                         self.arrived.set()
-        except (asyncio.IncompleteReadError, ConnectionError, OSError):
-            pass
+        except (asyncio.IncompleteReadError, ConnectionError, OSError, ValueError) as exc:
+            self.close_reason = f"{type(exc).__name__}: {exc}"[:200]
         finally:
             self.closed = True
             self.arrived.set()
