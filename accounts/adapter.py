@@ -5,7 +5,9 @@ from accounts.models import Role, staff_flags_for
 
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
-        # Whatever was posted, a new account is a plain student.
+        # Whatever was posted, a new account is a plain student; only an admin raises a role
+        # later (accounts.services.user_role_set).
+        user.name = form.cleaned_data.get("name", "")
         user.role = Role.STUDENT
         for flag, value in staff_flags_for(Role.STUDENT).items():
             setattr(user, flag, value)

@@ -1,1 +1,257 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from accounts.models import Role
+from courses.models import Category, Course, Lecture, Module
+from courses.services import course_admin_save, course_instructors_set, courses_status_set
+from courses.video import VideoProvider, parse_video_url
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "course_total"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_course_total=Count("courses"))
+
+    @admin.display(description=_("courses"), ordering="_course_total")
+    def course_total(self, obj):
+        return obj._course_total
+
+
+class ModuleInline(admin.TabularInline):
+    model = Module
+    fields = ["title", "order", "is_published"]
+    ordering = ["order", "id"]
+    extra = 0
+    show_change_link = True
+
+
+class CourseAdminForm(forms.ModelForm):
+    intro_video_url = forms.URLField(
+        label=_("intro video URL"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text=_("A YouTube or Vimeo link."),
+    )
+
+    class Meta:
+        model = Course
+        fields = [
+            "title",
+            "slug",
+            "subtitle",
+            "category",
+            "instructors",
+            "status",
+            "description",
+            "level",
+            "duration_minutes",
+            "thumbnail",
+            "intro_video_url",
+            "price",
+            "currency",
+            "is_featured",
+        ]
+
+    def clean_intro_video_url(self):
+        # Only links the site can embed (YouTube/Vimeo) are accepted.
+        url = self.cleaned_data["intro_video_url"]
+        if url:
+            parse_video_url(url)
+        return url
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    form = CourseAdminForm
+    list_display = [
+        "title",
+        "category",
+        "status",
+        "price",
+        "currency",
+        "is_featured",
+        "rating_average",
+        "enrollment_count",
+        "published_at",
+    ]
+    list_select_related = ["category"]
+    list_filter = ["status", "level", "category", "is_featured"]
+    search_fields = ["title", "description"]
+    date_hierarchy = "published_at"
+    filter_horizontal = ["instructors"]
+    inlines = [ModuleInline]
+    actions = ["publish", "archive"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "subtitle", "category", "instructors", "status"]}),
+        (
+            _("Content"),
+            {
+                "fields": [
+                    "description",
+                    "level",
+                    "duration_minutes",
+                    "thumbnail",
+                    "intro_video_url",
+                ]
+            },
+        ),
+        (_("Price"), {"fields": ["price", "currency", "is_featured"]}),
+        (
+            _("Statistics"),
+            {
+                "fields": [
+                    "rating_average",
+                    "rating_count",
+                    "enrollment_count",
+                    "published_at",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+    _stats = (
+        "rating_average",
+        "rating_count",
+        "enrollment_count",
+        "published_at",
+        "created_at",
+        "updated_at",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Slugs are stable: chosen once on creation, so links and bookmarks keep working.
+        return self._stats + (("slug",) if obj else ())
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj else {"slug": ["title"]}
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "instructors":
+            kwargs["queryset"] = db_field.remote_field.model.objects.filter(
+                role=Role.INSTRUCTOR
+            ).order_by("name", "email")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        course_admin_save(actor=request.user, course=obj)
+
+    def save_related(self, request, form, formsets, change):
+        # Instructors are set by the service (rules and notifications), not by the form.
+        instructors = form.cleaned_data.pop("instructors", None)
+        super().save_related(request, form, formsets, change)
+        if instructors is not None:
+            course_instructors_set(
+                actor=request.user, course=form.instance, instructors=instructors
+            )
+
+    def _set_status(self, request, queryset, status, done_message):
+        count = courses_status_set(actor=request.user, courses=queryset, status=status)
+        self.message_user(request, done_message(count) % count, messages.SUCCESS)
+
+    @admin.action(description=_("Publish selected courses"))
+    def publish(self, request, queryset):
+        self._set_status(
+            request,
+            queryset,
+            Course.Status.PUBLISHED,
+            lambda n: ngettext("Published %d course.", "Published %d courses.", n),
+        )
+
+    @admin.action(description=_("Archive selected courses"))
+    def archive(self, request, queryset):
+        self._set_status(
+            request,
+            queryset,
+            Course.Status.ARCHIVED,
+            lambda n: ngettext("Archived %d course.", "Archived %d courses.", n),
+        )
+
+
+class LectureInline(admin.TabularInline):
+    model = Lecture
+    fields = ["title", "order", "kind", "is_published", "is_free_preview", "duration_seconds"]
+    ordering = ["order", "id"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Module)
+class ModuleAdmin(admin.ModelAdmin):
+    list_display = ["title", "course", "order", "is_published"]
+    list_select_related = ["course"]
+    list_filter = ["is_published", "course__category"]
+    search_fields = ["title", "course__title"]
+    autocomplete_fields = ["course"]
+    inlines = [LectureInline]
+
+
+_VIDEO_PAGE = {
+    VideoProvider.YOUTUBE: "https://www.youtube.com/watch?v={}",
+    VideoProvider.VIMEO: "https://vimeo.com/{}",
+}
+
+
+class LectureAdminForm(forms.ModelForm):
+    """Admins paste a YouTube/Vimeo link; only the parsed (provider, id) pair is stored."""
+
+    video_url = forms.CharField(
+        label=_("Video link"),
+        required=False,
+        max_length=500,
+        help_text=_("A YouTube or Vimeo link. Leave empty for a text lecture or an uploaded file."),
+    )
+
+    class Meta:
+        model = Lecture
+        fields = [
+            "module",
+            "title",
+            "order",
+            "kind",
+            "body",
+            "video_url",
+            "video_file",
+            "attachment",
+            "duration_seconds",
+            "is_free_preview",
+            "is_published",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        lecture = self.instance
+        if lecture.video_provider in _VIDEO_PAGE and lecture.video_id:
+            self.initial.setdefault(
+                "video_url", _VIDEO_PAGE[lecture.video_provider].format(lecture.video_id)
+            )
+
+    def clean_video_url(self):
+        url = self.cleaned_data["video_url"].strip()
+        provider, video_id = parse_video_url(url) if url else ("", "")
+        # Set before the model's clean() runs, which needs to see the video reference.
+        self.instance.video_provider, self.instance.video_id = provider, video_id
+        return url
+
+
+@admin.register(Lecture)
+class LectureAdmin(admin.ModelAdmin):
+    form = LectureAdminForm
+    list_display = ["title", "module", "course", "order", "kind", "is_published", "is_free_preview"]
+    list_select_related = ["module__course"]
+    list_filter = ["kind", "is_published", "is_free_preview"]
+    search_fields = ["title"]
+    autocomplete_fields = ["module"]
+    readonly_fields = ["video_provider", "video_id"]
+
+    @admin.display(description=_("course"), ordering="module__course__title")
+    def course(self, obj):
+        return obj.module.course

@@ -8,6 +8,14 @@ from tests.factories import (
 )
 
 
+def pytest_configure(config):
+    # A fast hasher for the whole session, set before the live daphne server forks so that
+    # it checks the same hashes. Production keeps Django's default (PBKDF2).
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     # Uploaded files from one test never leak into another, or into the developer's media.

@@ -23,7 +23,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     name = factory.Sequence(lambda n: f"User {n}")
     role = Role.STUDENT
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    # Passed to create_user, which hashes and saves it (a post-generation set_password
+    # would never be saved, with skip_postgeneration_save).
+    password = PASSWORD
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

@@ -1,0 +1,83 @@
+"""Writes of the accounts app: role changes and deactivation, which only admins may make."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User, staff_flags_for
+from notifications.models import Notification
+from notifications.services import notify
+
+
+def _require_admin(actor: User) -> None:
+    if not (actor.is_authenticated and actor.is_active and actor.is_admin):
+        raise PermissionDenied(_("Only admins may change roles or deactivate accounts."))
+
+
+def _would_remove_last_admin(user: User) -> bool:
+    """True if `user` is the only active admin, so losing them would lock everyone out."""
+    if not (user.is_admin and user.is_active):
+        return False
+    return not User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk).exists()
+
+
+def user_role_check(*, actor: User, user: User, role: str) -> None:
+    """Raise PermissionDenied/ValidationError if `actor` may not give `user` this role.
+
+    Forms call it for a friendly error; user_role_set calls it again under a lock.
+    """
+    _require_admin(actor)
+    if role not in Role.values:
+        raise ValidationError({"role": _("Choose a valid role.")})
+    if role != Role.ADMIN and _would_remove_last_admin(user):
+        raise ValidationError({"role": _("The last active admin cannot lose the admin role.")})
+
+
+@transaction.atomic
+def user_role_set(*, actor: User, user: User, role: str) -> User:
+    """Give `user` a role, keeping Django's staff flags in step, and tell them."""
+    # Lock every active admin: two admins demoting each other at once must not both succeed.
+    list(User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True).values("pk"))
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    user_role_check(actor=actor, user=locked, role=role)
+    if locked.role == role:
+        return locked
+    # Course assignments are kept when someone stops being an instructor: re-granting the role
+    # restores them, the course keeps its listed teacher, and the instructor workspace admits
+    # only users who have the instructor role as well as the assignment.
+    locked.role = role
+    for flag, value in staff_flags_for(role).items():
+        setattr(locked, flag, value)
+    locked.save(update_fields=["role", "is_staff", "is_superuser"])
+    notify(
+        recipient=locked,
+        kind=Notification.Kind.ROLE_CHANGED,
+        title=_("Your role is now: %(role)s") % {"role": locked.get_role_display()},
+        link="/teach/" if role in (Role.INSTRUCTOR, Role.ADMIN) else "/learn/",
+    )
+    user.role, user.is_staff, user.is_superuser = locked.role, locked.is_staff, locked.is_superuser
+    return locked
+
+
+def user_active_check(*, actor: User, user: User, is_active: bool) -> None:
+    _require_admin(actor)
+    if is_active:
+        return
+    if user.pk == actor.pk:
+        raise ValidationError({"is_active": _("You cannot deactivate your own account.")})
+    if _would_remove_last_admin(user):
+        raise ValidationError({"is_active": _("The last active admin cannot be deactivated.")})
+
+
+@transaction.atomic
+def user_active_set(*, actor: User, user: User, is_active: bool) -> User:
+    """Activate or deactivate an account. Accounts are deactivated, never deleted, so their
+    orders and enrollments stay on record."""
+    list(User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True).values("pk"))
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    user_active_check(actor=actor, user=locked, is_active=is_active)
+    if locked.is_active != is_active:
+        locked.is_active = is_active
+        locked.save(update_fields=["is_active"])
+    user.is_active = locked.is_active
+    return locked

@@ -1,0 +1,92 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from accounts.models import Role
+
+URL = reverse("accounts:profile")
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.django_db
+def test_profile_page_shows_only_name_avatar_and_phone(client, student):
+    client.force_login(student)
+    html = client.get(URL).content.decode()
+    for field in ("name", "avatar", "phone"):
+        assert f'name="{field}"' in html
+    for field in ("role", "email", "is_staff", "is_superuser"):
+        assert f'name="{field}"' not in html
+
+
+@pytest.mark.django_db
+def test_profile_edits_own_fields_and_ignores_everything_else(client, student):
+    client.force_login(student)
+    response = client.post(
+        URL,
+        {
+            "name": "New Name",
+            "phone": "+44 20 7946 0958",
+            "role": Role.ADMIN,
+            "is_staff": "on",
+            "is_superuser": "on",
+            "email": "takeover@example.com",
+        },
+    )
+    assert response.status_code == 302
+    student.refresh_from_db()
+    assert (student.name, student.phone) == ("New Name", "+44 20 7946 0958")
+    assert student.role == Role.STUDENT
+    assert not student.is_staff and not student.is_superuser
+    assert student.email != "takeover@example.com"
+
+
+@pytest.mark.django_db
+def test_profile_edits_only_the_logged_in_user(client, student, instructor):
+    client.force_login(student)
+    client.post(URL, {"name": "Changed", "phone": "", "id": instructor.pk, "pk": instructor.pk})
+    instructor.refresh_from_db()
+    assert instructor.name != "Changed"
+
+
+@pytest.mark.django_db
+def test_bad_phone_shows_an_error(client, student):
+    client.force_login(student)
+    response = client.post(URL, {"name": "X", "phone": "<script>"})
+    assert response.status_code == 200
+    assert "phone number" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_avatar_must_be_an_image(client, student):
+    client.force_login(student)
+    fake = SimpleUploadedFile("avatar.png", b"#!/bin/sh\necho not an image\n", "image/png")
+    response = client.post(URL, {"name": "X", "phone": "", "avatar": fake})
+    assert response.status_code == 200
+    assert response.context["form"].errors["avatar"]
+    student.refresh_from_db()
+    assert not student.avatar
+
+
+@pytest.mark.django_db
+def test_avatar_image_is_saved(client, student):
+    client.force_login(student)
+    image = SimpleUploadedFile("me.png", png_bytes(), "image/png")
+    response = client.post(URL, {"name": "X", "phone": "", "avatar": image})
+    assert response.status_code == 302
+    student.refresh_from_db()
+    assert student.avatar.name.startswith("avatars/")

@@ -1,0 +1,266 @@
+"""Courses, modules and lectures in the admin."""
+
+from decimal import Decimal
+
+import pytest
+
+from courses.models import Course, Lecture
+from notifications.models import Notification
+from tests.admin.helpers import admin_form_data
+from tests.factories import (
+    CategoryFactory,
+    CourseFactory,
+    InstructorFactory,
+    LectureFactory,
+    ModuleFactory,
+)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def assigned_notifications():
+    return Notification.objects.filter(kind=Notification.Kind.INSTRUCTOR_ASSIGNED)
+
+
+def new_course_data(category, **extra):
+    return {
+        "title": "Django from zero",
+        "slug": "django-from-zero",
+        "category": category.pk,
+        "status": Course.Status.DRAFT,
+        "description": "Learn Django.",
+        "level": Course.Level.BEGINNER,
+        "duration_minutes": "90",
+        "price": "19.00",
+        "currency": "usd",
+        "modules-TOTAL_FORMS": "1",
+        "modules-INITIAL_FORMS": "0",
+        "modules-MIN_NUM_FORMS": "0",
+        "modules-MAX_NUM_FORMS": "1000",
+        "modules-0-title": "Getting started",
+        "modules-0-order": "0",
+        "modules-0-is_published": "on",
+        **extra,
+    }
+
+
+@pytest.mark.django_db
+def test_add_course_with_instructors_and_a_module(admin_client):
+    category = CategoryFactory()
+    teachers = InstructorFactory.create_batch(2)
+    response = admin_client.post(
+        "/admin/courses/course/add/",
+        new_course_data(
+            category, status=Course.Status.PUBLISHED, instructors=[t.pk for t in teachers]
+        ),
+    )
+    assert response.status_code == 302
+    course = Course.objects.get(slug="django-from-zero")
+    assert course.price == Decimal("19.00")
+    assert course.published_at is not None
+    assert set(course.instructors.all()) == set(teachers)
+    assert course.modules.get().title == "Getting started"
+    assert {n.recipient for n in assigned_notifications()} == set(teachers)
+
+
+@pytest.mark.django_db
+def test_draft_course_has_no_publication_date_until_published(admin_client):
+    category = CategoryFactory()
+    admin_client.post("/admin/courses/course/add/", new_course_data(category))
+    course = Course.objects.get(slug="django-from-zero")
+    assert course.published_at is None
+
+    url = f"/admin/courses/course/{course.pk}/change/"
+    page = admin_client.get(url)
+    admin_client.post(url, admin_form_data(page, status=Course.Status.PUBLISHED))
+    course.refresh_from_db()
+    assert course.status == Course.Status.PUBLISHED
+    assert course.published_at is not None
+
+
+@pytest.mark.django_db
+def test_only_newly_assigned_instructors_are_notified(admin_client):
+    kept, added = InstructorFactory.create_batch(2)
+    course = CourseFactory(instructors=[kept])
+    url = f"/admin/courses/course/{course.pk}/change/"
+    page = admin_client.get(url)
+    response = admin_client.post(url, admin_form_data(page, instructors=[kept.pk, added.pk]))
+    assert response.status_code == 302
+    assert set(course.instructors.all()) == {kept, added}
+    assert [n.recipient for n in assigned_notifications()] == [added]
+    assert course.slug in assigned_notifications().get().link
+
+    # Saving again without changes tells nobody anything new.
+    page = admin_client.get(url)
+    admin_client.post(url, admin_form_data(page))
+    assert assigned_notifications().count() == 1
+
+
+@pytest.mark.django_db
+def test_students_cannot_be_assigned_as_instructors(admin_client, student):
+    course = CourseFactory()
+    url = f"/admin/courses/course/{course.pk}/change/"
+    page = admin_client.get(url)
+    assert f'value="{student.pk}"' not in page.content.decode()
+    response = admin_client.post(url, admin_form_data(page, instructors=[student.pk]))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["instructors"]
+    assert not course.instructors.exists()
+    assert not assigned_notifications().exists()
+
+
+@pytest.mark.django_db
+def test_slug_is_stable_after_creation(admin_client):
+    course = CourseFactory(title="Original", slug="original")
+    url = f"/admin/courses/course/{course.pk}/change/"
+    page = admin_client.get(url)
+    assert 'name="slug"' not in page.content.decode()
+    admin_client.post(url, admin_form_data(page, title="Renamed", slug="renamed"))
+    course.refresh_from_db()
+    assert (course.title, course.slug) == ("Renamed", "original")
+
+
+@pytest.mark.django_db
+def test_publish_and_archive_actions(admin_client):
+    draft = CourseFactory(status=Course.Status.DRAFT, published_at=None)
+    live = CourseFactory()
+    first_published = live.published_at
+    admin_client.post(
+        "/admin/courses/course/",
+        {"action": "publish", "_selected_action": [draft.pk, live.pk]},
+    )
+    draft.refresh_from_db()
+    live.refresh_from_db()
+    assert draft.status == Course.Status.PUBLISHED and draft.published_at is not None
+    assert live.published_at == first_published
+
+    admin_client.post(
+        "/admin/courses/course/", {"action": "archive", "_selected_action": [live.pk]}
+    )
+    live.refresh_from_db()
+    assert live.status == Course.Status.ARCHIVED
+
+
+@pytest.mark.django_db
+def test_module_page_lists_its_lectures_in_order(admin_client):
+    module = ModuleFactory()
+    LectureFactory(module=module, order=2, title="Second")
+    LectureFactory(module=module, order=1, title="First")
+    response = admin_client.get(f"/admin/courses/module/{module.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.index("First") < html.index("Second")
+
+
+def lecture_data(module, **extra):
+    return {
+        "module": module.pk,
+        "title": "Intro video",
+        "order": "0",
+        "kind": Lecture.Kind.VIDEO,
+        "body": "",
+        "duration_seconds": "120",
+        "is_published": "on",
+        **extra,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "bad_url",
+    ["https://evil.example.com/watch?v=dQw4w9WgXcQ", "javascript:alert(1)", "x" * 600],
+)
+def test_lecture_with_a_bad_video_link_shows_an_error(admin_client, bad_url):
+    module = ModuleFactory()
+    response = admin_client.post(
+        "/admin/courses/lecture/add/", lecture_data(module, video_url=bad_url)
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["video_url"]
+    assert not Lecture.objects.exists()
+
+
+@pytest.mark.django_db
+def test_video_lecture_without_any_video_shows_an_error(admin_client):
+    module = ModuleFactory()
+    response = admin_client.post("/admin/courses/lecture/add/", lecture_data(module))
+    assert response.status_code == 200
+    assert not Lecture.objects.exists()
+
+
+@pytest.mark.django_db
+def test_lecture_video_link_is_stored_as_provider_and_id(admin_client):
+    module = ModuleFactory()
+    response = admin_client.post(
+        "/admin/courses/lecture/add/",
+        lecture_data(module, video_url="https://youtu.be/dQw4w9WgXcQ"),
+    )
+    assert response.status_code == 302
+    lecture = Lecture.objects.get()
+    assert (lecture.video_provider, lecture.video_id) == ("youtube", "dQw4w9WgXcQ")
+
+    url = f"/admin/courses/lecture/{lecture.pk}/change/"
+    page = admin_client.get(url)
+    assert "https://www.youtube.com/watch?v=dQw4w9WgXcQ" in page.content.decode()
+    admin_client.post(
+        url, admin_form_data(page, video_url="https://vimeo.com/76979871", kind="video")
+    )
+    lecture.refresh_from_db()
+    assert (lecture.video_provider, lecture.video_id) == ("vimeo", "76979871")
+
+
+@pytest.mark.django_db
+def test_category_slug_is_prepopulated_and_searchable(admin_client):
+    CategoryFactory(name="Data Science")
+    page = admin_client.get("/admin/courses/category/add/")
+    assert "prepopulated" in page.content.decode()
+    response = admin_client.get("/admin/courses/category/", {"q": "data"})
+    assert response.context["cl"].result_count == 1
+
+
+@pytest.mark.django_db
+def test_course_intro_video_must_be_youtube_or_vimeo(admin_client):
+    category = CategoryFactory()
+    response = admin_client.post(
+        "/admin/courses/course/add/",
+        new_course_data(category, intro_video_url="https://evil.example.com/clip.mp4"),
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["intro_video_url"]
+    assert not Course.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor_fixture", ["student", "instructor"])
+def test_only_admins_assign_instructors_or_publish(request, actor_fixture, instructor):
+    from django.core.exceptions import PermissionDenied
+
+    from courses.services import course_instructors_set, courses_status_set
+
+    actor = request.getfixturevalue(actor_fixture)
+    course = CourseFactory(status=Course.Status.DRAFT, published_at=None)
+    with pytest.raises(PermissionDenied):
+        course_instructors_set(actor=actor, course=course, instructors=[instructor])
+    with pytest.raises(PermissionDenied):
+        courses_status_set(
+            actor=actor, courses=Course.objects.all(), status=Course.Status.PUBLISHED
+        )
+    course.refresh_from_db()
+    assert course.status == Course.Status.DRAFT
+    assert not course.instructors.exists()
+
+
+@pytest.mark.django_db
+def test_instructor_assignment_service_rejects_other_roles(admin_user, student):
+    from django.core.exceptions import ValidationError
+
+    from courses.services import course_instructors_set
+
+    course = CourseFactory()
+    with pytest.raises(ValidationError):
+        course_instructors_set(actor=admin_user, course=course, instructors=[student])
+    assert not course.instructors.exists()
