@@ -264,7 +264,9 @@ async def measure_ws(cfg: Config, server: Server, fx: dict, env: dict, redis_url
         )
         stdout, _ = await proc.communicate()
         if proc.returncode == 0:
-            committed = json.loads(stdout.decode().strip().splitlines()[-1])["committed"]
+            times = json.loads(stdout.decode().strip().splitlines()[-1])
+            committed = times["committed"]
+            out["send_seconds"] = times["sent"] - committed
 
             def arrival(sock):
                 return next(
@@ -425,6 +427,12 @@ def main() -> None:
         f"{wsr['held_after']:,} after the delivery test; daphne RSS {wsr['rss']}"
         + (f"; first error: {wsr['errors'][0]}" if wsr["errors"] else "")
         + "".join(f"; {n} closed early: {why}" for why, n in wsr["close_reasons"].items())
+        + (
+            f"; notify_many()'s on-commit sends took {wsr['send_seconds']:.2f} s in the "
+            "notifying process"
+            if "send_seconds" in wsr
+            else ""
+        )
     )
     rows = build_rows(cfg, eps, full, tenth, wsr, redis_url)
     header = {
