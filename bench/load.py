@@ -19,6 +19,15 @@ class Result:
     def rps(self) -> float:
         return (self.requests - self.errors) / self.seconds if self.seconds else 0.0
 
+    def add(self, other: "Result") -> None:
+        self.requests += other.requests
+        self.errors += other.errors
+        self.seconds += other.seconds
+        self.latencies.extend(other.latencies)
+        for status, count in other.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + count
+        self.first_error = self.first_error or other.first_error
+
     def percentile(self, p: float) -> float | None:
         if not self.latencies:
             return None

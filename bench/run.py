@@ -202,33 +202,73 @@ def endpoints(fx: dict) -> list[Endpoint]:
     ]
 
 
-def measure_http(cfg: Config, server: Server, eps: list[Endpoint], notes: list[str], label: str):
+@dataclass
+class Measured:
+    page: load.Result
+    ceiling: load.Result  # the bare view, measured in slices alternating with the page
+    tenth: load.Result | None = None  # the same page at one tenth of the scale
+
+
+def _check_session(ep: Endpoint, port: int, notes: list[str], label: str) -> None:
+    status, headers, _ = load.fetch(port, ep.path, ep.cookie)
+    location = headers.get("Location", "")
+    if ep.logged_in and status in (301, 302) and "login" in location:
+        notes.append(f"{label}{ep.name}: the bench session was not accepted ({location}).")
+
+
+def measure_http(
+    cfg: Config, servers: list[Server], eps: list[Endpoint], tenth_eps: dict, notes: list[str]
+) -> dict[str, Measured]:
+    """Each page in slices alternating with the ceiling (and its tenth-scale twin).
+
+    Anything else running on the machine then weighs on both sides of each ratio alike,
+    instead of on whichever endpoint happened to run at a bad moment.
+    """
+    slices = max(1, round(cfg.duration / 2))
+    ceiling = eps[0]
     results = {}
-    for ep in eps:
-        status, headers, _ = load.fetch(server.port, ep.path, ep.cookie)
-        location = headers.get("Location", "")
-        if ep.logged_in and status in (301, 302) and "login" in location:
-            notes.append(f"{label}{ep.name}: the bench session was not accepted ({location}).")
-        if cfg.warmup > 0:
-            load.run(
-                server.port,
-                ep.path,
-                cookie=ep.cookie,
-                duration=cfg.warmup,
-                concurrency=cfg.concurrency,
+    for ep in eps[1:]:
+        jobs = [("page", servers[0], ep), ("ceiling", servers[0], ceiling)]
+        if ep.name in tenth_eps:
+            jobs.append(("tenth", servers[1], tenth_eps[ep.name]))
+        for _kind, server, job_ep in jobs:
+            _check_session(job_ep, server.port, notes, "")
+            if cfg.warmup > 0:
+                load.run(
+                    server.port,
+                    job_ep.path,
+                    cookie=job_ep.cookie,
+                    duration=cfg.warmup,
+                    concurrency=cfg.concurrency,
+                )
+        merged = {kind: load.Result() for kind, _, _ in jobs}
+        for _slice in range(slices):
+            for kind, server, job_ep in jobs:
+                merged[kind].add(
+                    load.run(
+                        server.port,
+                        job_ep.path,
+                        cookie=job_ep.cookie,
+                        duration=cfg.duration / slices,
+                        concurrency=cfg.concurrency,
+                    )
+                )
+        for kind, _server, job_ep in jobs:
+            if kind == "ceiling":
+                continue
+            result = merged[kind]
+            statuses = ", ".join(f"{code}×{n}" for code, n in sorted(result.statuses.items()))
+            error = f"; {result.first_error}" if result.first_error else ""
+            label = "" if kind == "page" else f"scale {cfg.scale / 10:g}: "
+            notes.append(
+                f"{label}{ep.name}: `GET {job_ep.path}` → {statuses or 'no response'}{error}"
             )
-        result = load.run(
-            server.port,
-            ep.path,
-            cookie=ep.cookie,
-            duration=cfg.duration,
-            concurrency=cfg.concurrency,
+        page = merged["page"]
+        log(
+            f"{ep.name}: {page.rps:.0f} req/s ({merged['ceiling'].rps:.0f} ceiling), "
+            f"{page.errors} errors"
         )
-        statuses = ", ".join(f"{code}×{n}" for code, n in sorted(result.statuses.items()))
-        error = f"; {result.first_error}" if result.first_error else ""
-        notes.append(f"{label}{ep.name}: `GET {ep.path}` → {statuses or 'no response'}{error}")
-        log(f"{label}{ep.name}: {result.rps:.0f} req/s, {result.errors} errors")
-        results[ep.name] = result
+        results[ep.name] = Measured(page, merged["ceiling"], merged.get("tenth"))
     return results
 
 
@@ -278,12 +318,13 @@ async def measure_ws(cfg: Config, server: Server, fx: dict, env: dict, redis_url
                     None,
                 )
 
-            deadline = time.time() + 10
+            # Sending to many users can itself take seconds: wait from the last send.
+            deadline = max(committed, times["sent"]) + 10
             while time.time() < deadline and any(arrival(s) is None for _, s in alive):
                 await asyncio.sleep(0.05)
-            times = [arrival(s) for _, s in alive]
-            out["latencies"] = sorted(t - committed for t in times if t is not None)
-            out["missing"] = sum(t is None for t in times)
+            arrivals = [arrival(s) for _, s in alive]
+            out["latencies"] = sorted(t - committed for t in arrivals if t is not None)
+            out["missing"] = sum(t is None for t in arrivals)
         else:
             out["notify_failed"] = f"bench.notify exited {proc.returncode}"
     out["held_after"] = sum(not s.closed for _, s in alive)
@@ -300,25 +341,33 @@ def _pct(values: list[float], p: float) -> float | None:
     return values[min(len(values) - 1, int(p / 100 * len(values)))] if values else None
 
 
-def build_rows(cfg, eps, full, tenth, wsr, redis_url) -> list[report.Row]:
-    ceiling = full[eps[0].name]
-    rows = []
-    for ep in eps:
-        r = full[ep.name]
+def build_rows(cfg, eps, measured, wsr, redis_url) -> list[report.Row]:
+    ceiling = load.Result()
+    for m in measured.values():
+        ceiling.add(m.ceiling)
+    rows = [
+        report.Row(
+            eps[0].name,
+            ceiling.rps,
+            ceiling.percentile(50),
+            ceiling.percentile(99),
+            ceiling.errors,
+            target="—",
+            result="baseline",
+        )
+    ]
+    for ep in eps[1:]:
+        m = measured[ep.name]
+        r = m.page
         row = report.Row(ep.name, r.rps, r.percentile(50), r.percentile(99), r.errors)
-        if ep is eps[0]:
-            row.target, row.result = "—", "baseline"
-            rows.append(row)
-            continue
-        row.ratio = r.rps / ceiling.rps if ceiling.rps else None
+        row.ratio = r.rps / m.ceiling.rps if m.ceiling.rps else None
         checks, missed = ["0 errors"], [] if r.errors == 0 else [f"{r.errors:,} errors"]
         if ep.ratio_target is not None:
             checks.insert(0, f"≥ {ep.ratio_target:.2f} × ceiling")
             if row.ratio is None or row.ratio < ep.ratio_target:
                 missed.append("ratio")
-        if ep.at_tenth and tenth:
-            t = tenth[ep.name]
-            p50_full, p50_tenth = r.percentile(50), t.percentile(50)
+        if m.tenth is not None:
+            p50_full, p50_tenth = r.percentile(50), m.tenth.percentile(50)
             checks.insert(-1, "growth ≤ 1.2")
             if p50_full and p50_tenth:
                 row.growth = p50_full / p50_tenth
@@ -331,21 +380,18 @@ def build_rows(cfg, eps, full, tenth, wsr, redis_url) -> list[report.Row]:
         if missed:
             row.result = "**missed**: " + ", ".join(missed)
         rows.append(row)
-    if tenth:
-        for ep in eps:
-            if ep.at_tenth:
-                t = tenth[ep.name]
-                rows.append(
-                    report.Row(
-                        f"{ep.name} at scale {cfg.scale / 10:g}",
-                        t.rps,
-                        t.percentile(50),
-                        t.percentile(99),
-                        t.errors,
-                        target="(for growth)",
-                        met=None,
-                    )
+    for ep in eps[1:]:
+        if (t := measured[ep.name].tenth) is not None:
+            rows.append(
+                report.Row(
+                    f"{ep.name} at scale {cfg.scale / 10:g}",
+                    t.rps,
+                    t.percentile(50),
+                    t.percentile(99),
+                    t.errors,
+                    target="(for growth)",
                 )
+            )
     wanted = wsr["wanted"]
     rows.append(
         report.Row(
@@ -403,18 +449,16 @@ def main() -> None:
                 server.wait_ready()
             load_before = os.getloadavg()[0]
             eps = endpoints(fx)
-            full = measure_http(cfg, servers[0], eps, notes, "")
+            tenth_eps = {}
+            if cfg.tenth:
+                # Same endpoints in the same order, on the smaller database.
+                small = endpoints(fixtures[1])
+                tenth_eps = {e.name: t for e, t in zip(eps, small, strict=True) if e.at_tenth}
+            measured = measure_http(cfg, servers, eps, tenth_eps, notes)
+            if cfg.tenth:
+                servers[1].stop()
             log(f"opening {min(cfg.sockets, len(fx['ws_cookies'])):,} WebSockets")
             wsr = asyncio.run(measure_ws(cfg, servers[0], fx, envs[0], redis_url))
-            servers[0].stop()
-            tenth = None
-            if cfg.tenth:
-                tenth_eps = [e for e in endpoints(fixtures[1]) if e.at_tenth]
-                measured = measure_http(cfg, servers[1], tenth_eps, notes, "tenth scale: ")
-                # Same endpoints in the same order: the rows line up with the full-scale ones.
-                tenth = dict(
-                    zip([e.name for e in eps if e.at_tenth], measured.values(), strict=True)
-                )
         finally:
             for server in servers:
                 server.stop()
@@ -434,7 +478,7 @@ def main() -> None:
             else ""
         )
     )
-    rows = build_rows(cfg, eps, full, tenth, wsr, redis_url)
+    rows = build_rows(cfg, eps, measured, wsr, redis_url)
     header = {
         "database": fx["database"] + (" + Redis channel layer" if redis_url else ""),
         "concurrency": cfg.concurrency,
