@@ -8,6 +8,7 @@ BENCH_TENTH (1), BENCH_OUTPUT, BENCH_DIR, and DATABASE_URL / REDIS_URL as for th
 import asyncio
 import json
 import os
+import re
 import resource
 import secrets
 import socket
@@ -341,6 +342,16 @@ def _pct(values: list[float], p: float) -> float | None:
     return values[min(len(values) - 1, int(p / 100 * len(values)))] if values else None
 
 
+def _exceptions(lines: list[str]) -> str:
+    """The exceptions in a log, most frequent first (the last line of each traceback)."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        if re.match(r"^[\w.]+(Error|Exception|Timeout)\b.*:", line):
+            counts[line[:200]] = counts.get(line[:200], 0) + 1
+    top = sorted(counts.items(), key=lambda item: -item[1])[:3]
+    return "; ".join(f"{n}× `{line}`" for line, n in top) or f"first: `{lines[0][:200]}`"
+
+
 def build_rows(cfg, eps, measured, wsr, redis_url) -> list[report.Row]:
     ceiling = load.Result()
     for m in measured.values():
@@ -464,7 +475,7 @@ def main() -> None:
                 server.stop()
         for server in servers:
             if lines := server.logged_errors():
-                notes.append(f"daphne logged {len(lines)} lines: `{' / '.join(lines[:3])[:400]}`")
+                notes.append(f"daphne logged {len(lines)} lines; {_exceptions(lines)}")
     notes.append(
         f"WebSockets: {wsr['opened']:,} of {wsr['wanted']:,} handshakes succeeded in "
         f"{wsr['open_seconds']:.1f} s, {wsr['held']:,} open after {cfg.hold:g} s, "
