@@ -35,6 +35,7 @@ lock:
 run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo_activity
 	$(PY) -m daphne -b $(HOST) -p $(PORT) edusphere.asgi:application
 
 test: install

@@ -2,7 +2,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -10,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from courses.video import VideoProvider, embed_url
+from edusphere.storage import private_storage as private_media_storage
 from edusphere.uploads import (
     validate_attachment_upload,
     validate_image_upload,
@@ -19,7 +19,7 @@ from edusphere.uploads import (
 
 def private_storage():
     """Paid lecture media go to the private storage (access-checked delivery)."""
-    return storages["private"]
+    return private_media_storage
 
 
 class Category(models.Model):

@@ -1,5 +1,37 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from courses import teach_views as views
 
 app_name = "teach"
 
-urlpatterns = []
+# "<slug>/analytics/..." belongs to the dashboards app, mounted at the same prefix.
+urlpatterns = [
+    path("", views.course_list, name="course_list"),
+    path("<slug:slug>/", views.workspace, name="workspace"),
+    path("<slug:slug>/modules/new/", views.module_create, name="module_create"),
+    path("<slug:slug>/modules/<int:module_id>/edit/", views.module_edit, name="module_edit"),
+    path("<slug:slug>/modules/<int:module_id>/delete/", views.module_delete, name="module_delete"),
+    path("<slug:slug>/modules/<int:module_id>/move/", views.module_move, name="module_move"),
+    path(
+        "<slug:slug>/modules/<int:module_id>/publish/",
+        views.module_publish,
+        name="module_publish",
+    ),
+    path(
+        "<slug:slug>/modules/<int:module_id>/lectures/new/",
+        views.lecture_create,
+        name="lecture_create",
+    ),
+    path("<slug:slug>/lectures/<int:lecture_id>/edit/", views.lecture_edit, name="lecture_edit"),
+    path(
+        "<slug:slug>/lectures/<int:lecture_id>/delete/",
+        views.lecture_delete,
+        name="lecture_delete",
+    ),
+    path("<slug:slug>/lectures/<int:lecture_id>/move/", views.lecture_move, name="lecture_move"),
+    path(
+        "<slug:slug>/lectures/<int:lecture_id>/publish/",
+        views.lecture_publish,
+        name="lecture_publish",
+    ),
+]

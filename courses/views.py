@@ -1,16 +1,47 @@
-from django.shortcuts import get_object_or_404, render
+from django.core.paginator import Paginator
+from django.shortcuts import render
 
-from courses.models import Course
+from courses import selectors
+from courses.forms import CatalogFilterForm
+from progress.selectors import active_enrollment, visible_reviews
+
+CATALOG_PAGE_SIZE = 12
+REVIEWS_PAGE_SIZE = 10
 
 
 def home(request):
-    return render(request, "courses/home.html", {"courses": Course.objects.published()[:6]})
+    return render(
+        request,
+        "courses/home.html",
+        {
+            "featured": selectors.featured_courses(),
+            "categories": selectors.categories_with_counts(),
+        },
+    )
 
 
 def catalog(request):
-    return render(request, "courses/catalog.html", {"courses": Course.objects.published()[:20]})
+    form = CatalogFilterForm(request.GET)
+    courses = selectors.course_catalog(**form.filters())
+    # get_page turns a missing, malformed or out-of-range page into the first or last page.
+    page = Paginator(courses, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "courses/catalog.html", {"form": form, "page": page})
 
 
 def course_detail(request, slug):
-    course = get_object_or_404(Course.objects.published(), slug=slug)
-    return render(request, "courses/detail.html", {"course": course})
+    course = selectors.public_course(slug=slug)
+    modules = selectors.course_detail_outline(course=course)
+    reviews = Paginator(visible_reviews(course=course), REVIEWS_PAGE_SIZE).get_page(
+        request.GET.get("reviews_page")
+    )
+    return render(
+        request,
+        "courses/detail.html",
+        {
+            "course": course,
+            "modules": modules,
+            "lecture_count": sum(len(module.outline_lectures) for module in modules),
+            "enrollment": active_enrollment(user=request.user, course=course),
+            "reviews": reviews,
+        },
+    )

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dashboards import views
 
 app_name = "dashboards"
 
-urlpatterns = []
+urlpatterns = [
+    path("<slug:slug>/analytics/", views.course_analytics_view, name="course_analytics"),
+]

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "payments",
     "notifications",
     "dashboards",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -20,9 +20,12 @@ import cloudinary.utils
 import filetype
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
-from django.core.files.storage import Storage
+from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.crypto import get_random_string
 from django.utils.deconstruct import deconstructible
+from django.utils.functional import LazyObject, empty
 
 logger = logging.getLogger(__name__)
 
@@ -249,3 +252,23 @@ class CloudinaryStorage(Storage):
             secure_distribution=options.get("secure_distribution"),
         )
         return url
+
+
+class _PrivateStorage(LazyObject):
+    """The "private" entry of STORAGES, looked up on first use rather than at import.
+
+    File fields bind their storage when models load; this indirection lets a settings change
+    (tests, or a Cloudinary switch) take effect, as Django's own default_storage does.
+    """
+
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+
+private_storage = _PrivateStorage()
+
+
+@receiver(setting_changed)
+def _reset_private_storage(*, setting, **kwargs):
+    if setting == "STORAGES":
+        private_storage._wrapped = empty

@@ -3,8 +3,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from edusphere import views
+from payments import views as payments_views
 
 urlpatterns = [
+    path("courses/<slug:slug>/enroll/", payments_views.enroll, name="course-enroll"),
     path("", include("courses.urls")),
     path("learn/", include("progress.urls")),
     path("teach/", include("courses.teach_urls")),

@@ -41,6 +41,8 @@ class Order(models.Model):
     stripe_session_id = models.CharField(
         _("Stripe Checkout Session"), max_length=255, unique=True, null=True, blank=True
     )
+    # Kept so a second click on "Buy" sends the student back to the same open session.
+    stripe_checkout_url = models.URLField(_("Stripe Checkout URL"), max_length=2000, blank=True)
     stripe_payment_intent_id = models.CharField(
         _("Stripe PaymentIntent"), max_length=255, blank=True
     )

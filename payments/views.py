@@ -1,1 +1,142 @@
+import json
+import logging
 
+import stripe
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from courses.models import Course
+from payments import selectors, services
+from payments.forms import CancelledOrderForm, CheckoutSessionForm
+from payments.models import Order
+
+logger = logging.getLogger(__name__)
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    status_code = 303
+
+
+@require_POST
+@login_required
+def enroll(request, slug):
+    course = get_object_or_404(Course.objects.published(), slug=slug)
+    result = services.checkout_start(student=request.user, course=course)
+    match result.outcome:
+        case services.CheckoutOutcome.ALREADY_ENROLLED:
+            messages.info(request, _("You are already enrolled in this course."))
+        case services.CheckoutOutcome.ENROLLED_FREE:
+            messages.success(request, _("You are enrolled. Enjoy the course!"))
+        case services.CheckoutOutcome.FAILED:
+            messages.error(
+                request,
+                _(
+                    "We could not start the payment, and you have not been charged. "
+                    "Please try again in a few minutes."
+                ),
+            )
+    return HttpResponseSeeOther(result.redirect_url)
+
+
+@require_GET
+@login_required
+def checkout_success(request):
+    form = CheckoutSessionForm(request.GET)
+    if not form.is_valid():
+        return render(request, "payments/checkout_invalid.html", status=400)
+    try:
+        order = services.checkout_session_confirm(
+            student=request.user, session_id=form.cleaned_data["session_id"]
+        )
+    except Order.DoesNotExist:
+        raise Http404 from None
+    return render(request, "payments/checkout_success.html", {"order": order})
+
+
+@require_GET
+@login_required
+def checkout_cancel(request):
+    form = CancelledOrderForm(request.GET)
+    order = None
+    if form.is_valid() and form.cleaned_data["order"]:
+        order = selectors.order_for_student(
+            student=request.user, order_id=form.cleaned_data["order"]
+        )
+    return render(request, "payments/checkout_cancel.html", {"order": order})
+
+
+@require_GET
+@login_required
+def order_list(request):
+    page = Paginator(selectors.orders_for_student(student=request.user), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "payments/order_list.html", {"page_obj": page})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def dev_checkout(request, order_id):
+    if not services.dev_checkout_active():
+        raise Http404
+    order = selectors.order_for_student(student=request.user, order_id=order_id)
+    if order is None:
+        raise Http404
+    if request.method == "POST":
+        order = services.dev_checkout_pay(student=request.user, order_id=order.pk)
+        if order.status == Order.Status.PAID:
+            messages.success(request, _("Test payment complete. Enjoy the course!"))
+            return HttpResponseSeeOther(f"/learn/{order.course.slug}/")
+        messages.error(
+            request,
+            _("This order cannot be paid: %(status)s.") % {"status": order.get_status_display()},
+        )
+        return redirect("payments:orders")
+    return render(request, "payments/dev_checkout.html", {"order": order})
+
+
+def _verified_event(request) -> dict | None:
+    """The event Stripe signed, or None for anything else (nothing is stored for it)."""
+    try:
+        stripe.Webhook.construct_event(
+            request.body,
+            request.headers.get("Stripe-Signature"),
+            settings.STRIPE_WEBHOOK_SECRET,
+        )
+        event = json.loads(request.body)
+    except (stripe.SignatureVerificationError, ValueError, TypeError, AttributeError) as exc:
+        logger.warning("Refused a webhook call: %s", exc)
+        return None
+    if not isinstance(event, dict):
+        return None
+    data = event.get("data")
+    if not (
+        isinstance(event.get("id"), str)
+        and isinstance(event.get("type"), str)
+        and isinstance(data, dict)
+        and isinstance(data.get("object"), dict)
+    ):
+        return None
+    return event
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    event = _verified_event(request)
+    if event is None:
+        return HttpResponse(status=400)
+    try:
+        services.stripe_event_process(event=event)
+    except Exception:
+        # Everything rolled back; a 5xx makes Stripe deliver the event again later.
+        logger.exception("Stripe event %s (%s) failed", event["id"], event["type"])
+        return HttpResponse(status=500)
+    return HttpResponse(status=200)

@@ -1,6 +1,19 @@
-"""Reads of the progress app that other apps' views need."""
+"""Reads of the progress app: the unlock rule, progress, enrollments, reviews."""
 
-from progress.models import Enrollment, Review
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from courses.models import Course, Lecture
+from progress.models import Enrollment, LectureCompletion, Review
+
+COMPLETED = "completed"
+AVAILABLE = "available"
+LOCKED = "locked"
+
+_LOOKUP = object()
 
 
 def active_enrollment(*, user, course) -> Enrollment | None:
@@ -19,3 +32,200 @@ def visible_reviews(*, course):
         .select_related("student")
         .order_by("-created_at", "-id")
     )
+
+
+def can_manage_course(*, user, course) -> bool:
+    """Admins and the course's own instructors see every lecture, drafts included."""
+    if not user.is_authenticated:
+        return False
+    if user.is_admin:
+        return True
+    return user.is_instructor and course.instructors.filter(pk=user.pk).exists()
+
+
+def learnable_course(*, user, slug: str) -> tuple[Course, bool]:
+    """The course behind a /learn/ URL and whether `user` manages it; 404 when hidden.
+
+    Drafts and archived courses exist only for their instructors and admins.
+    """
+    course = Course.objects.filter(slug=slug).first()
+    if course is None:
+        raise Http404
+    can_manage = can_manage_course(user=user, course=course)
+    if not can_manage and course.status != Course.Status.PUBLISHED:
+        raise Http404
+    return course, can_manage
+
+
+def published_lectures(*, course):
+    """The lectures that count, in course order (module order, then lecture order)."""
+    return Lecture.objects.filter(
+        module__course=course, module__is_published=True, is_published=True
+    )
+
+
+@dataclass
+class LectureState:
+    lecture: Lecture
+    state: str
+    number: int  # position in the outline, 1-based
+    is_published: bool = True
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != LOCKED
+
+    @property
+    def is_completed(self) -> bool:
+        return self.state == COMPLETED
+
+
+@dataclass
+class ModuleOutline:
+    module: object
+    items: list[LectureState] = field(default_factory=list)
+
+
+@dataclass
+class CourseOutline:
+    """Every lecture of a course with its state for one user: the single source of the rule."""
+
+    course: Course
+    enrollment: Enrollment | None
+    can_manage: bool
+    items: list[LectureState]
+    completed_ids: frozenset[int]
+
+    def __post_init__(self):
+        self._by_id = {item.lecture.pk: item for item in self.items}
+
+    def state_of(self, lecture_id: int) -> LectureState | None:
+        """None when the lecture is not in this user's outline (other course, unpublished)."""
+        return self._by_id.get(lecture_id)
+
+    @property
+    def modules(self) -> list[ModuleOutline]:
+        grouped: list[ModuleOutline] = []
+        for item in self.items:
+            if not grouped or grouped[-1].module.pk != item.lecture.module_id:
+                grouped.append(ModuleOutline(module=item.lecture.module))
+            grouped[-1].items.append(item)
+        return grouped
+
+    @property
+    def _published(self) -> list[LectureState]:
+        return [item for item in self.items if item.is_published]
+
+    @property
+    def total(self) -> int:
+        return len(self._published)
+
+    @property
+    def completed_count(self) -> int:
+        return sum(1 for item in self._published if item.lecture.pk in self.completed_ids)
+
+    @property
+    def percent(self) -> int:
+        return progress_percent(self.completed_count, self.total)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.total > 0 and self.completed_count == self.total
+
+    def next_to_do(self) -> LectureState | None:
+        """The first open lecture not completed yet; the last open one when all are done."""
+        open_items = [item for item in self.items if item.is_open]
+        for item in open_items:
+            if not item.is_completed:
+                return item
+        return open_items[-1] if open_items else None
+
+    def neighbours(self, lecture_id: int) -> tuple[LectureState | None, LectureState | None]:
+        index = next(i for i, item in enumerate(self.items) if item.lecture.pk == lecture_id)
+        previous = self.items[index - 1] if index > 0 else None
+        following = self.items[index + 1] if index + 1 < len(self.items) else None
+        return previous, following
+
+
+def progress_percent(completed: int, total: int) -> int:
+    """Rounded down, so 100% means every lecture is done."""
+    return completed * 100 // total if total else 0
+
+
+def course_outline_state(*, user, course: Course, can_manage=None, enrollment=_LOOKUP):
+    """Per-lecture state (completed / available / locked) of `course` for `user`.
+
+    A student may open lecture L when the enrollment is active and every published lecture
+    before L is completed, or when L is a free preview. Instructors of the course and admins
+    open everything, unpublished lectures included (those never count for progress).
+    Two queries: the lectures in course order and the enrollment's completions (plus the
+    enrollment and the instructor check when the caller has not done them already).
+    """
+    if can_manage is None:
+        can_manage = can_manage_course(user=user, course=course)
+    if enrollment is _LOOKUP:
+        enrollment = active_enrollment(user=user, course=course)
+    lectures = Lecture.objects.filter(module__course=course)
+    if not can_manage:
+        lectures = lectures.filter(module__is_published=True, is_published=True)
+    lectures = lectures.select_related("module").order_by(
+        "module__order", "module_id", "order", "id"
+    )
+    active = enrollment is not None and enrollment.is_active
+    completed_ids = frozenset(
+        LectureCompletion.objects.filter(enrollment=enrollment).values_list("lecture_id", flat=True)
+        if active
+        else ()
+    )
+    items = []
+    all_before_done = True
+    for number, lecture in enumerate(lectures, start=1):
+        published = lecture.is_published and lecture.module.is_published
+        done = lecture.pk in completed_ids
+        if can_manage or lecture.is_free_preview or (active and all_before_done):
+            state = COMPLETED if done else AVAILABLE
+        else:
+            state = LOCKED
+        if published:
+            all_before_done = all_before_done and done
+        items.append(LectureState(lecture, state, number, published))
+    return CourseOutline(course, enrollment, can_manage, items, completed_ids)
+
+
+def my_learning(*, user):
+    """The user's active enrollments in published courses, with progress, in one query."""
+    counted = Q(is_published=True, module__is_published=True)
+    total = (
+        Lecture.objects.filter(counted, module__course=OuterRef("course"))
+        .values("module__course")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    done = (
+        LectureCompletion.objects.filter(
+            enrollment=OuterRef("pk"),
+            lecture__is_published=True,
+            lecture__module__is_published=True,
+        )
+        .values("enrollment")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    zero = Value(0, output_field=IntegerField())
+    enrollments = (
+        Enrollment.objects.filter(
+            student=user,
+            status=Enrollment.Status.ACTIVE,
+            course__status=Course.Status.PUBLISHED,
+        )
+        .select_related("course", "last_lecture")
+        .annotate(
+            lecture_total=Coalesce(Subquery(total, output_field=IntegerField()), zero),
+            lecture_done=Coalesce(Subquery(done, output_field=IntegerField()), zero),
+        )
+        .order_by(F("last_activity_at").desc(nulls_last=True), "-enrolled_at", "-id")
+    )
+    enrollments = list(enrollments)
+    for enrollment in enrollments:
+        enrollment.percent = progress_percent(enrollment.lecture_done, enrollment.lecture_total)
+    return enrollments

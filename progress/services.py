@@ -1,15 +1,18 @@
 """Writes of the progress app: enrollments, completions, reviews."""
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import Course
+from courses.models import Course, Lecture
 from notifications.models import Notification
-from notifications.services import notify
-from progress.models import Enrollment
+from notifications.services import notify, notify_many
+from progress.models import Enrollment, LectureCompletion, Review
+from progress.selectors import course_outline_state
 
 
 @transaction.atomic
@@ -58,3 +61,143 @@ def enrollment_revoke(*, enrollment: Enrollment) -> Enrollment:
         enrollment_count=F("enrollment_count") - 1
     )
     return enrollment
+
+
+# --- Learning ---------------------------------------------------------------------------------
+
+
+def enrollment_touch(*, enrollment: Enrollment | None, lecture: Lecture) -> None:
+    """Remember where the student is, for "Continue" (one UPDATE, no read)."""
+    if enrollment is None or not enrollment.is_active:
+        return
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        last_lecture=lecture, last_activity_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def lecture_complete(*, user, course: Course, lecture: Lecture) -> LectureCompletion | None:
+    """Mark `lecture` complete for `user`'s active enrollment; idempotent.
+
+    Checks the unlock rule again: a locked lecture, or one outside the user's outline, raises
+    PermissionDenied and writes nothing. A free preview opened without an enrollment has no
+    progress to record: returns None. The course completes (``completed_at``, notification)
+    exactly once, when every published lecture is done.
+    """
+    if not user.is_authenticated:
+        raise PermissionDenied
+    # Locking the enrollment serialises two tabs completing at the same moment.
+    enrollment = (
+        Enrollment.objects.select_for_update()
+        .filter(student=user, course=course, status=Enrollment.Status.ACTIVE)
+        .first()
+    )
+    outline = course_outline_state(user=user, course=course, enrollment=enrollment)
+    item = outline.state_of(lecture.pk)
+    if item is None or not item.is_open:
+        raise PermissionDenied(_("This lecture is locked."))
+    if enrollment is None or not item.is_published:
+        return None
+    try:
+        with transaction.atomic():  # savepoint: a duplicate must not break the outer transaction
+            completion, _created = LectureCompletion.objects.get_or_create(
+                enrollment=enrollment, lecture=lecture
+            )
+    except IntegrityError:
+        completion = LectureCompletion.objects.get(enrollment=enrollment, lecture=lecture)
+    now = timezone.now()
+    enrollment.last_lecture = lecture
+    enrollment.last_activity_at = now
+    fields = ["last_lecture", "last_activity_at"]
+    done = outline.completed_ids | {lecture.pk}
+    published = [i.lecture.pk for i in outline.items if i.is_published]
+    if enrollment.completed_at is None and published and set(published) <= done:
+        enrollment.completed_at = now
+        fields.append("completed_at")
+        notify(
+            recipient=user,
+            kind=Notification.Kind.COURSE_COMPLETED,
+            title=_("You completed %(course)s") % {"course": course.title},
+            body=_("Congratulations! Tell other students what you thought of it."),
+            link=course.get_absolute_url(),
+        )
+    enrollment.save(update_fields=fields)
+    return completion
+
+
+# --- Reviews ----------------------------------------------------------------------------------
+
+
+def _course_rating_refresh(*, course_id: int) -> None:
+    """Recompute the course's rating from visible reviews; call inside the writing transaction."""
+    # Lock the course row so two concurrent review changes cannot store a stale average.
+    Course.objects.select_for_update().filter(pk=course_id).values_list("pk").get()
+    stats = Review.objects.filter(course_id=course_id, is_visible=True).aggregate(
+        average=Avg("rating"), count=Count("id")
+    )
+    average = Decimal(str(stats["average"] or 0)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    Course.objects.filter(pk=course_id).update(rating_average=average, rating_count=stats["count"])
+
+
+@transaction.atomic
+def review_upsert(*, student, course: Course, rating: int, text: str = "") -> tuple[Review, bool]:
+    """Create or update `student`'s review of `course`. Returns (review, created)."""
+    if (
+        not student.is_authenticated
+        or not Enrollment.objects.filter(
+            student=student, course=course, status=Enrollment.Status.ACTIVE
+        ).exists()
+    ):
+        raise PermissionDenied(_("Only enrolled students can review this course."))
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValidationError({"rating": _("Choose a rating from 1 to 5.")})
+    text = (text or "").strip()
+    if len(text) > 4000:
+        raise ValidationError({"text": _("Keep the review under 4000 characters.")})
+    review = Review.objects.select_for_update().filter(course=course, student=student).first()
+    created = review is None
+    if created:
+        try:
+            with transaction.atomic():
+                review = Review.objects.create(
+                    course=course, student=student, rating=rating, text=text
+                )
+        except IntegrityError:  # the same student posted twice at once: update instead
+            review = Review.objects.select_for_update().get(course=course, student=student)
+            created = False
+    if not created:
+        review.rating, review.text = rating, text
+        review.save(update_fields=["rating", "text", "updated_at"])
+    _course_rating_refresh(course_id=course.pk)
+    if created:
+        notify_many(
+            recipients=list(course.instructors.all()),
+            kind=Notification.Kind.NEW_REVIEW,
+            title=_("New %(rating)s-star review of %(course)s")
+            % {"rating": rating, "course": course.title},
+            body=text[:200],
+            link=course.get_absolute_url(),
+        )
+    return review, created
+
+
+@transaction.atomic
+def review_delete(*, student, review: Review) -> None:
+    """Delete a review; only its author may."""
+    if not student.is_authenticated or review.student_id != student.pk:
+        raise PermissionDenied(_("You can only delete your own review."))
+    course_id = review.course_id
+    review.delete()
+    _course_rating_refresh(course_id=course_id)
+
+
+@transaction.atomic
+def review_set_visibility(*, reviews, is_visible: bool) -> int:
+    """Admins hide or show reviews; the affected courses' ratings follow. Returns the count."""
+    ids = list(reviews.values_list("pk", flat=True))
+    changed = Review.objects.filter(pk__in=ids).exclude(is_visible=is_visible)
+    course_ids = sorted(set(changed.values_list("course_id", flat=True)))
+    count = changed.update(is_visible=is_visible)
+    for course_id in course_ids:
+        _course_rating_refresh(course_id=course_id)
+    return count

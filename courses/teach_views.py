@@ -1,0 +1,304 @@
+"""Instructor workspace: assigned courses, their modules and lectures.
+
+Every course-level view looks the course up among the user's editable courses, so another
+instructor's course (or any course, for a student) is a 404; the services check again.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from courses import services
+from courses.markdown import render_markdown
+from courses.models import Course, Lecture, Module
+from courses.teach_forms import LectureForm, ModuleForm, MoveForm, PublishForm
+from courses.teach_selectors import editable_courses, teach_course_list, teach_course_outline
+from edusphere.storage import CloudinaryStorageError
+
+INVALID = 400
+
+
+def _course(request, slug) -> Course:
+    return get_object_or_404(editable_courses(user=request.user), slug=slug)
+
+
+def _module(course, module_id) -> Module:
+    return get_object_or_404(Module.objects.select_related("course"), pk=module_id, course=course)
+
+
+def _lecture(course, lecture_id) -> Lecture:
+    return get_object_or_404(
+        Lecture.objects.select_related("module__course"), pk=lecture_id, module__course=course
+    )
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form fields it names, else on the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _workspace_or_outline(request, course):
+    """After a button: htmx swaps the outline in place; without JS, back to the workspace."""
+    if request.htmx:
+        return render(
+            request,
+            "courses/teach/_outline.html",
+            {"course": course, "modules": teach_course_outline(course=course)},
+        )
+    return redirect("teach:workspace", slug=course.slug)
+
+
+@login_required
+def course_list(request):
+    if not (request.user.is_instructor or request.user.is_admin):
+        raise PermissionDenied
+    return render(
+        request, "courses/teach/course_list.html", {"courses": teach_course_list(user=request.user)}
+    )
+
+
+@login_required
+@require_GET
+def workspace(request, slug):
+    course = _course(request, slug)
+    return render(
+        request,
+        "courses/teach/workspace.html",
+        {"course": course, "modules": teach_course_outline(course=course)},
+    )
+
+
+# -- modules ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def module_create(request, slug):
+    course = _course(request, slug)
+    form = ModuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            module = services.module_create(actor=request.user, course=course, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Module “%(title)s” added.") % {"title": module.title})
+            return redirect("teach:workspace", slug=course.slug)
+    return render(
+        request,
+        "courses/teach/module_form.html",
+        {"course": course, "form": form},
+        status=INVALID if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def module_edit(request, slug, module_id):
+    course = _course(request, slug)
+    module = _module(course, module_id)
+    form = ModuleForm(request.POST or None, instance=module)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.module_update(actor=request.user, module=module, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Module saved."))
+            return redirect("teach:workspace", slug=course.slug)
+    return render(
+        request,
+        "courses/teach/module_form.html",
+        {"course": course, "form": form, "module": module},
+        status=INVALID if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def module_delete(request, slug, module_id):
+    course = _course(request, slug)
+    module = _module(course, module_id)
+    if request.method == "POST":
+        try:
+            services.module_delete(actor=request.user, module=module)
+        except ObjectDoesNotExist as exc:
+            raise Http404 from exc
+        messages.success(request, _("Module “%(title)s” deleted.") % {"title": module.title})
+        return redirect("teach:workspace", slug=course.slug)
+    return render(
+        request,
+        "courses/teach/confirm_delete.html",
+        {"course": course, "object": module, "is_module": True},
+    )
+
+
+@login_required
+@require_POST
+def module_move(request, slug, module_id):
+    course = _course(request, slug)
+    module = _module(course, module_id)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Move up or down."))
+    try:
+        services.module_move(
+            actor=request.user, module=module, direction=form.cleaned_data["direction"]
+        )
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+    return _workspace_or_outline(request, course)
+
+
+@login_required
+@require_POST
+def module_publish(request, slug, module_id):
+    course = _course(request, slug)
+    module = _module(course, module_id)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Publish or unpublish."))
+    services.module_set_published(
+        actor=request.user, module=module, is_published=form.cleaned_data["is_published"]
+    )
+    return _workspace_or_outline(request, course)
+
+
+# -- lectures --------------------------------------------------------------------------------
+
+
+def _lecture_form_page(request, course, form, *, lecture=None, preview=None, status=200):
+    return render(
+        request,
+        "courses/teach/lecture_form.html",
+        {"course": course, "form": form, "lecture": lecture, "preview": preview},
+        status=status,
+    )
+
+
+def _save_lecture(request, course, form, save):
+    """Run `save(**kwargs)` for a valid form; return an error page or None on success."""
+    try:
+        save(**form.service_kwargs())
+    except ValidationError as error:
+        _add_errors(form, error)
+    except CloudinaryStorageError:
+        form.add_error(None, _("The file could not be stored. Please try again in a moment."))
+        return _lecture_form_page(request, course, form, lecture=form.lecture, status=503)
+    else:
+        return None
+    return _lecture_form_page(request, course, form, lecture=form.lecture, status=INVALID)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lecture_create(request, slug, module_id):
+    course = _course(request, slug)
+    module = _module(course, module_id)
+    if request.method == "GET":
+        form = LectureForm(course=course, initial={"module": module.pk})
+        return _lecture_form_page(request, course, form)
+    form = LectureForm(request.POST, request.FILES, course=course)
+    if "preview" in request.POST:
+        return _lecture_form_page(
+            request, course, form, preview=render_markdown(request.POST.get("body", ""))
+        )
+    if not form.is_valid():
+        return _lecture_form_page(request, course, form, status=INVALID)
+
+    def save(**kwargs):
+        module = kwargs.pop("module")
+        return services.lecture_create(actor=request.user, module=module, **kwargs)
+
+    error_page = _save_lecture(request, course, form, save)
+    if error_page:
+        return error_page
+    messages.success(request, _("Lecture added."))
+    return redirect("teach:workspace", slug=course.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lecture_edit(request, slug, lecture_id):
+    course = _course(request, slug)
+    lecture = _lecture(course, lecture_id)
+    if request.method == "GET":
+        return _lecture_form_page(
+            request, course, LectureForm(course=course, lecture=lecture), lecture=lecture
+        )
+    form = LectureForm(request.POST, request.FILES, course=course, lecture=lecture)
+    if "preview" in request.POST:
+        return _lecture_form_page(
+            request,
+            course,
+            form,
+            lecture=lecture,
+            preview=render_markdown(request.POST.get("body", "")),
+        )
+    if not form.is_valid():
+        return _lecture_form_page(request, course, form, lecture=lecture, status=INVALID)
+
+    def save(**kwargs):
+        return services.lecture_update(actor=request.user, lecture=lecture, **kwargs)
+
+    error_page = _save_lecture(request, course, form, save)
+    if error_page:
+        return error_page
+    messages.success(request, _("Lecture saved."))
+    return redirect("teach:workspace", slug=course.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lecture_delete(request, slug, lecture_id):
+    course = _course(request, slug)
+    lecture = _lecture(course, lecture_id)
+    if request.method == "POST":
+        try:
+            services.lecture_delete(actor=request.user, lecture=lecture)
+        except ObjectDoesNotExist as exc:
+            raise Http404 from exc
+        messages.success(request, _("Lecture “%(title)s” deleted.") % {"title": lecture.title})
+        return redirect("teach:workspace", slug=course.slug)
+    return render(
+        request, "courses/teach/confirm_delete.html", {"course": course, "object": lecture}
+    )
+
+
+@login_required
+@require_POST
+def lecture_move(request, slug, lecture_id):
+    course = _course(request, slug)
+    lecture = _lecture(course, lecture_id)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Move up or down."))
+    try:
+        services.lecture_move(
+            actor=request.user, lecture=lecture, direction=form.cleaned_data["direction"]
+        )
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+    return _workspace_or_outline(request, course)
+
+
+@login_required
+@require_POST
+def lecture_publish(request, slug, lecture_id):
+    course = _course(request, slug)
+    lecture = _lecture(course, lecture_id)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Publish or unpublish."))
+    services.lecture_set_published(
+        actor=request.user, lecture=lecture, is_published=form.cleaned_data["is_published"]
+    )
+    return _workspace_or_outline(request, course)

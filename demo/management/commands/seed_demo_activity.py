@@ -1,0 +1,183 @@
+"""Demo activity for the dashboards: learners, orders, enrollments, completions, reviews.
+
+Run after `seed_demo`. Idempotent: every row is looked up by a natural key and its dates are
+set to the same values on each run. Development only.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Avg, Count, Q
+from django.utils import timezone
+
+from accounts.models import Role, User
+from courses.models import Course, Lecture
+from payments.models import Order
+from progress.models import Enrollment, LectureCompletion, Review
+
+LEARNERS = 24
+COURSES_PER_LEARNER = 3
+SECOND_CURRENCY = "eur"
+REVIEW_TEXTS = [
+    "Clear and well paced.",
+    "Good examples, a bit fast at the end.",
+    "Exactly what I needed.",
+    "Too much theory for me.",
+    "Great course, I recommend it.",
+]
+
+
+class Command(BaseCommand):
+    help = "Add demo orders, enrollments, completions and reviews so dashboards have data."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo_activity is for development only (DEBUG=False).")
+        courses = list(Course.objects.published().order_by("id"))
+        if not courses:
+            raise CommandError("No published courses: run `manage.py seed_demo` first.")
+        with transaction.atomic():
+            self._second_currency(courses)
+            learners = self._learners()
+            touched = self._activity(learners, courses)
+            self._refresh_counters(touched)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo activity: {len(learners)} learners, "
+                f"{Enrollment.objects.filter(student__in=learners).count()} enrollments, "
+                f"{Order.objects.filter(student__in=learners).count()} orders."
+            )
+        )
+
+    def _second_currency(self, courses):
+        """Price one paid course in a second currency, so revenue shows two of them."""
+        paid = [c for c in courses if c.price > 0]
+        if not paid or any(c.currency != settings.SITE_CURRENCY for c in paid):
+            return
+        course = paid[-1]
+        course.currency = SECOND_CURRENCY
+        course.save(update_fields=["currency"])
+        self.stdout.write(f"{course.title} is now priced in {SECOND_CURRENCY.upper()}.")
+
+    def _learners(self):
+        learners = []
+        for n in range(1, LEARNERS + 1):
+            user = User.objects.filter(email=f"demo-learner-{n:02d}@example.com").first()
+            if user is None:
+                user = User.objects.create_user(
+                    email=f"demo-learner-{n:02d}@example.com",
+                    name=f"Demo Learner {n}",
+                    role=Role.STUDENT,
+                )  # No password: these accounts exist for the figures, not to log in.
+            learners.append(user)
+        return learners
+
+    def _activity(self, learners, courses):
+        now = timezone.now()
+        lectures = {
+            course.pk: list(
+                Lecture.objects.filter(
+                    module__course=course, is_published=True, module__is_published=True
+                ).order_by("module__order", "module__id", "order", "id")
+            )
+            for course in courses
+        }
+        plan = []
+        for i, learner in enumerate(learners):
+            for k in range(min(COURSES_PER_LEARNER, len(courses))):
+                course = courses[(i + k) % len(courses)]
+                # Spread over the past year, more in recent months.
+                days_ago = ((i * 37 + k * 53) % 360) * (1 if (i + k) % 3 else 0.25)
+                plan.append((now - timedelta(days=days_ago, hours=i), i, k, learner, course))
+        # Oldest first, so order ids follow their dates as they would on a real site.
+        plan.sort(key=lambda step: step[0])
+        refunded_one = False
+        touched = set()
+        for when, i, k, learner, course in plan:
+            refund = course.price > 0 and not refunded_one
+            refunded_one = refunded_one or refund
+            enrollment = self._enroll(learner, course, when, revoked=refund)
+            if course.price > 0:
+                self._order(learner, course, enrollment, when, refund=refund)
+            if not refund:
+                done = lectures[course.pk][: (i * 3 + k * 5) % (len(lectures[course.pk]) + 1)]
+                self._complete(enrollment, done, lectures[course.pk], when, now)
+                if done:
+                    self._review(learner, course, rating=5 - (i + k) % 5, hidden=i == 7)
+            touched.add(course.pk)
+        return touched
+
+    def _enroll(self, learner, course, when, *, revoked):
+        source = Enrollment.Source.PAID if course.price > 0 else Enrollment.Source.FREE
+        enrollment, _ = Enrollment.objects.get_or_create(
+            student=learner, course=course, defaults={"source": source}
+        )
+        Enrollment.objects.filter(pk=enrollment.pk).update(
+            source=source,
+            enrolled_at=when,
+            status=Enrollment.Status.REVOKED if revoked else Enrollment.Status.ACTIVE,
+            revoked_at=when + timedelta(days=2) if revoked else None,
+        )
+        enrollment.refresh_from_db()
+        return enrollment
+
+    def _order(self, learner, course, enrollment, when, *, refund):
+        amount = Decimal(course.price)
+        order, _ = Order.objects.update_or_create(
+            stripe_session_id=f"cs_demo_{learner.pk}_{course.pk}",
+            defaults={
+                "student": learner,
+                "course": course,
+                "enrollment": enrollment,
+                "amount": amount,
+                "currency": course.currency,
+                "status": Order.Status.REFUNDED if refund else Order.Status.PAID,
+                "paid_amount": amount,
+                "paid_currency": course.currency,
+                "customer_email": learner.email,
+                "paid_at": when,
+                "refunded_at": when + timedelta(days=2) if refund else None,
+                "refunded_amount": amount if refund else None,
+            },
+        )
+        # created_at is set on insert; the demo order was made just before it was paid.
+        Order.objects.filter(pk=order.pk).update(created_at=when - timedelta(minutes=5))
+
+    def _complete(self, enrollment, done, all_lectures, when, now):
+        LectureCompletion.objects.bulk_create(
+            [LectureCompletion(enrollment=enrollment, lecture=lecture) for lecture in done],
+            ignore_conflicts=True,
+        )
+        finished = bool(all_lectures) and len(done) == len(all_lectures)
+        Enrollment.objects.filter(pk=enrollment.pk).update(
+            completed_at=min(when + timedelta(days=20), now) if finished else None,
+            last_lecture=done[-1] if done else None,
+            last_activity_at=when + timedelta(days=len(done)) if done else None,
+        )
+
+    def _review(self, learner, course, *, rating, hidden):
+        Review.objects.update_or_create(
+            course=course,
+            student=learner,
+            defaults={
+                "rating": rating,
+                "text": REVIEW_TEXTS[rating % len(REVIEW_TEXTS)],
+                "is_visible": not hidden,
+            },
+        )
+
+    def _refresh_counters(self, course_ids):
+        """The catalog's denormalised counters, recomputed for the courses touched."""
+        for course in Course.objects.filter(pk__in=course_ids).annotate(
+            active=Count("enrollments", filter=Q(enrollments__status="active"), distinct=True),
+            rated=Count("reviews", filter=Q(reviews__is_visible=True), distinct=True),
+            average=Avg("reviews__rating", filter=Q(reviews__is_visible=True)),
+        ):
+            Course.objects.filter(pk=course.pk).update(
+                enrollment_count=course.active,
+                rating_count=course.rated,
+                rating_average=Decimal(course.average or 0).quantize(Decimal("0.01")),
+            )

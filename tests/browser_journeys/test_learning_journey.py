@@ -1,0 +1,69 @@
+"""A student takes a course from the first lecture to the end, then reviews it."""
+
+import pytest
+from django.test import Client
+from playwright.sync_api import expect
+
+from courses.models import Lecture
+from progress.models import Enrollment, LectureCompletion, Review
+from tests.factories import EnrollmentFactory, StudentFactory, course_with_lectures
+
+pytestmark = pytest.mark.browser
+
+
+def _log_in(page, base_url, user):
+    # A session made on the server side: this journey is about learning, not the login form.
+    client = Client()
+    client.force_login(user)
+    session = client.cookies["sessionid"].value
+    page.context.add_cookies([{"name": "sessionid", "value": session, "url": base_url}])
+
+
+def test_student_completes_a_course_in_order_and_reviews_it(page, live_daphne):
+    course = course_with_lectures(modules=2, lectures_per_module=2, title="Browser Course")
+    student = StudentFactory()
+    enrollment = EnrollmentFactory(student=student, course=course)
+    titles = list(
+        Lecture.objects.filter(module__course=course)
+        .order_by("module__order", "order")
+        .values_list("title", flat=True)
+    )
+    _log_in(page, live_daphne, student)
+
+    page.goto("/learn/")
+    page.get_by_role("link", name="Start Browser Course").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(titles[0])
+    outline = page.locator("#course-outline")
+    expect(outline.locator("[data-state=locked]")).to_have_count(3)
+    # A marker on the window survives only if no page load happens.
+    page.evaluate("window.noReload = true")
+
+    for done in range(1, 5):
+        page.get_by_role("button", name="Mark as complete").click()
+        expect(page.locator("#lecture-complete")).to_contain_text("Completed")
+        expect(page.locator("#course-progress-bar")).to_have_attribute("value", str(done * 25))
+        expect(outline.locator("[data-state=completed]")).to_have_count(done)
+        assert page.evaluate("window.noReload") is True
+        if done < 4:
+            # The next lecture unlocked in place: its outline entry is a link now.
+            expect(outline.locator("[data-state=locked]")).to_have_count(3 - done)
+            page.get_by_role("link", name=f"Next: {titles[done]}").click()
+            expect(page.get_by_role("heading", level=1)).to_have_text(titles[done])
+            page.evaluate("window.noReload = true")
+
+    expect(page.locator("#lecture-complete")).to_contain_text("You completed the course")
+    assert LectureCompletion.objects.filter(enrollment=enrollment).count() == 4
+    enrollment.refresh_from_db()
+    assert enrollment.completed_at is not None
+
+    page.get_by_label("Rating").select_option("4")
+    page.get_by_label("Review").fill("Clear and well paced.")
+    page.get_by_role("button", name="Save review").click()
+    expect(page.get_by_text("Thank you for your review.")).to_be_visible()
+    assert Review.objects.get(student=student, course=course).rating == 4
+
+    page.goto("/learn/")
+    expect(page.get_by_text("100% complete")).to_be_visible()
+    expect(page.get_by_text("✓ Completed")).to_be_visible()
+    assert Enrollment.objects.get(pk=enrollment.pk).last_lecture is not None
+    assert page.console_errors == []
