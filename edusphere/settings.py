@@ -172,7 +172,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
@@ -217,6 +217,9 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 DEV_CHECKOUT_ENABLED = env.bool("DEV_CHECKOUT_ENABLED", default=DEBUG and not STRIPE_SECRET_KEY)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# `make bench` routes a bare view at /bench/ceiling/ to measure the framework's own ceiling.
+BENCH_CEILING_VIEW = env.bool("BENCH_CEILING_VIEW", default=False)
 
 # Security. These hold in every environment; HTTPS-only ones switch on with DEBUG=False.
 SECURE_CONTENT_TYPE_NOSNIFF = True
