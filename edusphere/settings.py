@@ -109,7 +109,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # Under ASGI each request may run in a different thread, so persistent connections pile
+    # up until the server's limit (Django's docs advise 0 there); pool in front if needed.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DB_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
@@ -121,12 +123,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # A prefix of its own lets several sites (or test runs) share one Redis safely.
             "CONFIG": {
-                # redis-py 8 reads with a 5 s socket timeout by default, the same as the
-                # layer's blocking pop: idle sockets then die with "Timeout reading". Read
-                # timeouts must outlast that pop.
+                # channels-redis blocks 5 s per receive; redis-py 8's own 5 s read timeout
+                # would race it and drop idle sockets (django/channels_redis#422). Above the
+                # pop rather than None, so a Redis that stops answering cannot hang a request.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # A prefix of its own lets several sites (or test runs) share one Redis.
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="asgi"),
             },
         }
@@ -175,7 +177,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
@@ -220,6 +222,9 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 DEV_CHECKOUT_ENABLED = env.bool("DEV_CHECKOUT_ENABLED", default=DEBUG and not STRIPE_SECRET_KEY)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# `make bench` routes a bare view at /bench/ceiling/ to measure the framework's own ceiling.
+BENCH_CEILING_VIEW = env.bool("BENCH_CEILING_VIEW", default=False)
 
 # Security. These hold in every environment; HTTPS-only ones switch on with DEBUG=False.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -19,6 +19,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
 ]
 
+if settings.BENCH_CEILING_VIEW:
+    urlpatterns.append(path("bench/ceiling/", include("bench.ceiling")))
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

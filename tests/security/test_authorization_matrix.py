@@ -1,0 +1,425 @@
+"""Every URL of the site, every kind of visitor: who gets what.
+
+The URL patterns come from the resolver, so a new view without an entry in MATRIX (or a
+rule for the admin and allauth) fails `test_every_url_has_an_entry`. Each entry gives, for
+GET and for POST where the view takes one, the expected outcome per role, in ROLES order:
+an HTTP status, "login" (302 to the login page), "admin-login" (302 to the admin's login
+page) or "3xx" (a redirect elsewhere).
+
+The objects in the URLs belong to the enrolled student and to the assigned instructor, so
+"other_student" and "other_instructor" show that ownership is checked, not just the role.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.test import RequestFactory
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from notifications.models import Notification
+from payments.models import Order
+from tests.factories import (
+    AdminFactory,
+    CourseFactory,
+    EnrollmentFactory,
+    InstructorFactory,
+    LectureFactory,
+    ModuleFactory,
+    NotificationFactory,
+    OrderFactory,
+    ReviewFactory,
+    StudentFactory,
+)
+
+ROLES = (
+    "anonymous",
+    "student",
+    "enrolled",
+    "other_student",
+    "instructor",
+    "other_instructor",
+    "admin",
+)
+
+
+@dataclass
+class World:
+    users: dict
+    course: object
+    draft: object
+    module: object
+    first: object
+    locked: object
+    preview: object
+    review: object
+    order: object
+    notification: object
+    extra: dict = field(default_factory=dict)
+
+
+def build_world() -> World:
+    instructor = InstructorFactory()
+    course = CourseFactory(title="Matrix course", price=Decimal("49.00"), instructors=[instructor])
+    draft = CourseFactory(title="Matrix draft", status="draft", instructors=[instructor])
+    module = ModuleFactory(course=course, order=0)
+    first = LectureFactory(module=module, order=0)
+    first.attachment.save("notes.pdf", ContentFile(b"%PDF-1.4 matrix"), save=True)
+    locked = LectureFactory(module=module, order=1)
+    preview = LectureFactory(module=module, order=2, is_free_preview=True)
+    enrolled = StudentFactory()
+    EnrollmentFactory(student=enrolled, course=course, source="paid")
+    other_student = StudentFactory()
+    EnrollmentFactory(student=other_student, course=CourseFactory(title="Elsewhere"))
+    return World(
+        users={
+            "anonymous": None,
+            "student": StudentFactory(),
+            "enrolled": enrolled,
+            "other_student": other_student,
+            "instructor": instructor,
+            "other_instructor": InstructorFactory(),
+            "admin": AdminFactory(),
+        },
+        course=course,
+        draft=draft,
+        module=module,
+        first=first,
+        locked=locked,
+        preview=preview,
+        review=ReviewFactory(course=course, student=enrolled),
+        order=OrderFactory(student=enrolled, course=course, amount=course.price),
+        notification=NotificationFactory(recipient=enrolled, kind=Notification.Kind.ENROLLED),
+    )
+
+
+def expect(spec: str) -> dict:
+    values = spec.split()
+    assert len(values) == len(ROLES), spec
+    return dict(zip(ROLES, values, strict=True))
+
+
+# name -> (path builder, {method: expectations in ROLES order}[, {method: data}[, settings]])
+MATRIX = {
+    # Public pages.
+    "courses:home": (lambda w: "/", {"GET": "200 200 200 200 200 200 200"}),
+    "courses:catalog": (lambda w: "/courses/", {"GET": "200 200 200 200 200 200 200"}),
+    "courses:detail": (
+        lambda w: w.course.get_absolute_url(),
+        {"GET": "200 200 200 200 200 200 200"},
+    ),
+    "healthz": (lambda w: "/healthz", {"GET": "200 200 200 200 200 200 200"}),
+    # Buying: login first; the enrolled student already owns it and goes back to the course.
+    "course-enroll": (
+        lambda w: f"{w.course.get_absolute_url()}enroll/",
+        {"GET": "405 405 405 405 405 405 405", "POST": "login 3xx 3xx 3xx 3xx 3xx 3xx"},
+        {},
+        {"DEBUG": True, "DEV_CHECKOUT_ENABLED": True},
+    ),
+    "payments:orders": (
+        lambda w: "/payments/orders/",
+        {"GET": "login 200 200 200 200 200 200"},
+    ),
+    "payments:success": (
+        lambda w: "/payments/success/",
+        # Without a session id there is nothing to confirm: a clear 400, not a guess.
+        {"GET": "login 400 400 400 400 400 400"},
+    ),
+    "payments:cancel": (
+        lambda w: "/payments/cancel/",
+        {"GET": "login 200 200 200 200 200 200"},
+    ),
+    # Only the order's owner may see the development checkout of that order.
+    "payments:dev-checkout": (
+        lambda w: f"/payments/dev-checkout/{w.order.pk}/",
+        {"GET": "login 404 200 404 404 404 404", "POST": "login 404 3xx 404 404 404 404"},
+        {},
+        {"DEBUG": True, "DEV_CHECKOUT_ENABLED": True},
+    ),
+    # Stripe only: no signature, no entry, whoever is logged in.
+    "payments:stripe-webhook": (
+        lambda w: "/payments/stripe/webhook/",
+        {"GET": "405 405 405 405 405 405 405", "POST": "400 400 400 400 400 400 400"},
+    ),
+    # Learning.
+    "progress:my_learning": (lambda w: "/learn/", {"GET": "login 200 200 200 200 200 200"}),
+    "progress:resume": (
+        lambda w: f"/learn/{w.course.slug}/",
+        {"GET": "login 3xx 3xx 3xx 3xx 3xx 3xx"},
+    ),
+    "progress:player": (
+        lambda w: f"/learn/{w.course.slug}/lectures/{w.locked.pk}/",
+        {"GET": "3xx 3xx 3xx 3xx 200 3xx 200"},
+    ),
+    "progress:complete": (
+        lambda w: f"/learn/{w.course.slug}/lectures/{w.first.pk}/complete/",
+        # Instructors and admins may open every lecture, but have no progress to record.
+        {"GET": "login 405 405 405 405 405 405", "POST": "login 403 3xx 403 3xx 403 3xx"},
+    ),
+    "progress:media": (
+        lambda w: f"/learn/{w.course.slug}/lectures/{w.first.pk}/media/attachment/",
+        # Paid media: the file for those with access, and no hint of it for anyone else.
+        {"GET": "404 404 200 404 200 404 200"},
+    ),
+    "progress:review": (
+        lambda w: f"/learn/{w.course.slug}/review/",
+        {"GET": "login 405 405 405 405 405 405", "POST": "login 403 3xx 403 403 403 403"},
+        {"POST": {"rating": "4", "text": "Fair."}},
+    ),
+    "progress:review_delete": (
+        lambda w: f"/learn/{w.course.slug}/review/delete/",
+        # Only the author's own review can go; nobody else has one here to find.
+        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 3xx 404 404 404 404"},
+    ),
+    # Teaching: the assigned instructor and admins; anyone else learns nothing (404).
+    "teach:course_list": (lambda w: "/teach/", {"GET": "login 403 403 403 200 200 200"}),
+    "teach:workspace": (
+        lambda w: f"/teach/{w.course.slug}/",
+        {"GET": "login 404 404 404 200 404 200"},
+    ),
+    "teach:module_create": (
+        lambda w: f"/teach/{w.course.slug}/modules/new/",
+        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 200 404 200"},
+    ),
+    "teach:module_edit": (
+        lambda w: f"/teach/{w.course.slug}/modules/{w.module.pk}/edit/",
+        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 200 404 200"},
+    ),
+    "teach:module_delete": (
+        lambda w: f"/teach/{w.course.slug}/modules/{w.module.pk}/delete/",
+        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 3xx 404 3xx"},
+    ),
+    "teach:module_move": (
+        lambda w: f"/teach/{w.course.slug}/modules/{w.module.pk}/move/",
+        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+    ),
+    "teach:module_publish": (
+        lambda w: f"/teach/{w.course.slug}/modules/{w.module.pk}/publish/",
+        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+    ),
+    # An empty lecture form is bad input: 400 with the form's errors, for those allowed.
+    "teach:lecture_create": (
+        lambda w: f"/teach/{w.course.slug}/modules/{w.module.pk}/lectures/new/",
+        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 400 404 400"},
+    ),
+    "teach:lecture_edit": (
+        lambda w: f"/teach/{w.course.slug}/lectures/{w.first.pk}/edit/",
+        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 400 404 400"},
+    ),
+    "teach:lecture_delete": (
+        lambda w: f"/teach/{w.course.slug}/lectures/{w.first.pk}/delete/",
+        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 3xx 404 3xx"},
+    ),
+    "teach:lecture_move": (
+        lambda w: f"/teach/{w.course.slug}/lectures/{w.first.pk}/move/",
+        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+    ),
+    "teach:lecture_publish": (
+        lambda w: f"/teach/{w.course.slug}/lectures/{w.first.pk}/publish/",
+        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+    ),
+    "dashboards:course_analytics": (
+        lambda w: f"/teach/{w.course.slug}/analytics/",
+        {"GET": "login 404 404 404 200 404 200"},
+    ),
+    # The user's own profile only; there is no URL for anyone else's.
+    "accounts:profile": (
+        lambda w: "/accounts/profile/",
+        {"GET": "login 200 200 200 200 200 200", "POST": "login 200 200 200 200 200 200"},
+    ),
+}
+
+# allauth's views: pages for visitors, and pages for a logged-in user.
+ALLAUTH = {
+    "account_login": ("/accounts/login/", "200 3xx 3xx 3xx 3xx 3xx 3xx"),
+    "account_signup": ("/accounts/signup/", "200 3xx 3xx 3xx 3xx 3xx 3xx"),
+    "account_logout": ("/accounts/logout/", "3xx 200 200 200 200 200 200"),
+    "account_inactive": ("/accounts/inactive/", "200 200 200 200 200 200 200"),
+    "account_reset_password": ("/accounts/password/reset/", "200 200 200 200 200 200 200"),
+    "account_reset_password_done": (
+        "/accounts/password/reset/done/",
+        "200 200 200 200 200 200 200",
+    ),
+    "account_reset_password_from_key": (
+        "/accounts/password/reset/key/1-set-password/",
+        "200 200 200 200 200 200 200",
+    ),
+    "account_reset_password_from_key_done": (
+        "/accounts/password/reset/key/done/",
+        "200 200 200 200 200 200 200",
+    ),
+    "account_change_password": (
+        "/accounts/password/change/",
+        "login 200 200 200 200 200 200",
+    ),
+    "account_set_password": ("/accounts/password/set/", "login 3xx 3xx 3xx 3xx 3xx 3xx"),
+    "account_email": ("/accounts/email/", "login 200 200 200 200 200 200"),
+    "account_email_verification_sent": (
+        "/accounts/confirm-email/",
+        "200 200 200 200 200 200 200",
+    ),
+    # A wrong key shows allauth's "invalid link" page.
+    "account_confirm_email": ("/accounts/confirm-email/not-a-key/", "200 200 200 200 200 200 200"),
+    "account_reauthenticate": ("/accounts/reauthenticate/", "login 200 200 200 200 200 200"),
+    "account_request_reauthentication_code": (
+        "/accounts/reauthenticate/code/",
+        "login 3xx 3xx 3xx 3xx 3xx 3xx",
+    ),
+    "account_confirm_reauthentication_code": (
+        "/accounts/reauthenticate/code/confirm/",
+        "login 3xx 3xx 3xx 3xx 3xx 3xx",
+    ),
+    "account_confirm_login_code": (
+        "/accounts/login/code/confirm/",
+        "login 3xx 3xx 3xx 3xx 3xx 3xx",
+    ),
+}
+
+# Admin URLs that are not per-model; per-model ones are checked for every registered model.
+ADMIN_SITE_URLS = {"admin:index", "admin:login", "admin:logout", "admin:password_change",
+                   "admin:password_change_done", "admin:jsi18n", "admin:app_list",
+                   "admin:autocomplete", "admin:view_on_site"}  # fmt: skip
+ADMIN_MODEL_ACTIONS = ("changelist", "add", "change", "delete", "history")
+# Admin views beyond the five per model, each checked in test_admin_is_for_admins_only.
+ADMIN_EXTRA_URLS = {"admin:auth_user_password_change"}
+# Development-only routes that production never has.
+DEBUG_ONLY_PATTERNS = {"^media/(?P<path>.*)$"}
+
+
+def url_names():
+    def walk(patterns, prefix="", namespace=None):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                ns = pattern.namespace
+                full_ns = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), full_ns)
+            elif isinstance(pattern, URLPattern):
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                yield prefix + str(pattern.pattern), name
+
+    return list(walk(get_resolver().url_patterns))
+
+
+def registered_admin_names():
+    names = set()
+    for model in admin.site._registry:
+        opts = model._meta
+        names.update(f"admin:{opts.app_label}_{opts.model_name}_{a}" for a in ADMIN_MODEL_ACTIONS)
+    return names
+
+
+def test_every_url_has_an_entry():
+    admin_model_names = registered_admin_names()
+    missing = []
+    for route, name in url_names():
+        if route in DEBUG_ONLY_PATTERNS:
+            continue
+        if name in MATRIX or name in ALLAUTH or name in ADMIN_SITE_URLS:
+            continue
+        if name in admin_model_names or name in ADMIN_EXTRA_URLS:
+            continue
+        if name == "admin:None" and (route.endswith("<path:object_id>/") or route.endswith("$")):
+            # Django's unnamed redirects (object id -> change page, catch-all -> login/404).
+            continue
+        missing.append(f"{route} ({name})")
+    assert missing == [], "URLs without an authorization entry: " + ", ".join(missing)
+
+
+def outcome(response) -> str:
+    if response.status_code in (301, 302, 303):
+        location = response.headers["Location"]
+        if location.startswith(reverse("account_login")):
+            return "login"
+        if location.startswith(reverse("admin:login")):
+            return "admin-login"
+        return "3xx"
+    return str(response.status_code)
+
+
+def observe(client, world, method, path, data=None):
+    """Each role's outcome, each inside a rolled-back savepoint so POSTs do not leak."""
+    seen = {}
+    for role in ROLES:
+        with transaction.atomic():
+            client.logout()
+            if world.users[role] is not None:
+                client.force_login(world.users[role])
+            send = client.post if method == "POST" else client.get
+            seen[role] = outcome(send(path, data or {}))
+            transaction.set_rollback(True)
+    return seen
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [(name, method) for name, (_, methods, *_) in MATRIX.items() for method in methods],
+)
+def test_matrix(client, settings, name, method):
+    path_for, methods, data, overrides = (*MATRIX[name], {}, {})[:4]
+    for setting, value in overrides.items():
+        setattr(settings, setting, value)
+    world = build_world()
+    seen = observe(client, world, method, path_for(world), data.get(method))
+    assert seen == expect(methods[method])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(ALLAUTH))
+def test_allauth_pages(client, name):
+    world = build_world()
+    path, spec = ALLAUTH[name]
+    assert observe(client, world, "GET", path) == expect(spec)
+
+
+ADMIN_DENIED = "admin-login admin-login admin-login admin-login admin-login admin-login"
+
+
+def _admin_allowed(model_admin, action, user, obj=None) -> str:
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    permitted = {
+        "changelist": model_admin.has_view_or_change_permission(request),
+        "add": model_admin.has_add_permission(request),
+        "change": model_admin.has_view_or_change_permission(request, obj),
+        "history": model_admin.has_view_or_change_permission(request, obj),
+        "delete": model_admin.has_delete_permission(request, obj),
+    }[action]
+    return "200" if permitted else "403"
+
+
+@pytest.mark.django_db
+def test_admin_is_for_admins_only(client):
+    """Every admin page of every registered model: only the admin role gets in."""
+    world = build_world()
+    admin_user = world.users["admin"]
+    checked = 0
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        obj = model._default_manager.order_by("pk").first()
+        for action in ADMIN_MODEL_ACTIONS:
+            args = [] if action in ("changelist", "add") else [obj.pk] if obj else None
+            if args is None:
+                continue
+            path = reverse(f"admin:{opts.app_label}_{opts.model_name}_{action}", args=args)
+            allowed = _admin_allowed(model_admin, action, admin_user, obj)
+            assert observe(client, world, "GET", path) == expect(f"{ADMIN_DENIED} {allowed}"), path
+            checked += 1
+    assert checked > 40  # every model with objects in the world, all five pages
+    password = reverse("admin:auth_user_password_change", args=[world.users["student"].pk])
+    assert observe(client, world, "GET", password) == expect(f"{ADMIN_DENIED} 200")
+    assert observe(client, world, "GET", reverse("admin:index")) == expect(f"{ADMIN_DENIED} 200")
+
+
+@pytest.mark.django_db
+def test_objects_of_other_users_are_untouched_by_their_posts(client):
+    """The POSTs above ran in savepoints; here, the end state of a few hostile posts."""
+    world = build_world()
+    client.force_login(world.users["other_student"])
+    client.post(f"/learn/{world.course.slug}/review/delete/")
+    client.post(f"/payments/dev-checkout/{world.order.pk}/")
+    assert world.review.__class__.objects.filter(pk=world.review.pk).exists()
+    assert Order.objects.get(pk=world.order.pk).status == Order.Status.PENDING
