@@ -230,6 +230,16 @@ MATRIX = {
         lambda w: "/accounts/profile/",
         {"GET": "login 200 200 200 200 200 200", "POST": "login 200 200 200 200 200 200"},
     ),
+    # Notifications: everyone their own; another user's notification does not exist (404).
+    "notifications:list": (lambda w: "/notifications/", {"GET": "login 200 200 200 200 200 200"}),
+    "notifications:read": (
+        lambda w: f"/notifications/{w.notification.pk}/read/",
+        {"GET": "405 405 405 405 405 405 405", "POST": "login 404 3xx 404 404 404 404"},
+    ),
+    "notifications:read_all": (
+        lambda w: "/notifications/read-all/",
+        {"GET": "405 405 405 405 405 405 405", "POST": "login 3xx 3xx 3xx 3xx 3xx 3xx"},
+    ),
 }
 
 # allauth's views: pages for visitors, and pages for a logged-in user.
