@@ -7,12 +7,14 @@ they run with `transactional_db` (the fixtures request it).
 
 import os
 import shutil
+from contextlib import contextmanager
 from functools import partial
 
 import pytest
 from channels.routing import get_default_application
 from daphne.testing import DaphneProcess
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.test import override_settings
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -30,12 +32,40 @@ def _make_application():
     return ASGIStaticFilesHandler(get_default_application())
 
 
-def _discard_inherited_connections():
-    # The forked server must not share the parent's database sockets.
+def _prepare_server_process():
+    # A forked server must not share the parent's database sockets, nor believe it runs
+    # inside the parent's event loop (Playwright keeps one in the test process's thread).
+    import asyncio
+
     from django.db import connections
 
     for conn in connections.all(initialized_only=True):
         conn.connection = None
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+
+
+@contextmanager
+def daphne_server(**settings_overrides):
+    """Run the project's ASGI app in a forked daphne on 127.0.0.1; yields its base URL.
+
+    Settings overrides apply to the server process (they are copied when it forks).
+    """
+    with override_settings(**settings_overrides):
+        process = DaphneProcess(
+            host="127.0.0.1",
+            get_application=partial(_make_application),
+            setup=_prepare_server_process,
+        )
+        process.start()
+        if not process.ready.wait(timeout=30):
+            process.terminate()
+            raise RuntimeError("daphne did not start")
+    try:
+        yield f"http://127.0.0.1:{process.port.value}"
+    finally:
+        process.terminate()
+        process.join(timeout=10)
 
 
 def chromium_path() -> str:
@@ -50,19 +80,8 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def live_daphne(django_db_setup, django_db_blocker):
     """Start daphne once per test session, serving the project's ASGI app on 127.0.0.1."""
-    with django_db_blocker.unblock():
-        process = DaphneProcess(
-            host="127.0.0.1",
-            get_application=partial(_make_application),
-            setup=_discard_inherited_connections,
-        )
-        process.start()
-        if not process.ready.wait(timeout=30):
-            process.terminate()
-            raise RuntimeError("daphne did not start")
-        yield f"http://127.0.0.1:{process.port.value}"
-        process.terminate()
-        process.join(timeout=10)
+    with django_db_blocker.unblock(), daphne_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from tests.browser import browser, live_daphne, page  # noqa: F401  (shared fixtures)
 from tests.factories import (
@@ -14,6 +15,14 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit counters (allauth) and cached fragments never carry over between tests.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

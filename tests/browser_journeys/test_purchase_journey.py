@@ -2,16 +2,13 @@
 
 import re
 from decimal import Decimal
-from functools import partial
 
 import pytest
-from daphne.testing import DaphneProcess
-from django.test import override_settings
 from playwright.sync_api import expect
 
 from payments.models import Order
 from progress.models import Enrollment
-from tests.browser import _discard_inherited_connections, _make_application, login
+from tests.browser import daphne_server, login
 from tests.factories import PASSWORD, StudentFactory, course_with_lectures
 
 pytestmark = pytest.mark.browser
@@ -26,20 +23,9 @@ def dev_server(django_db_setup, django_db_blocker):
     """
     with (
         django_db_blocker.unblock(),
-        override_settings(DEBUG=True, DEV_CHECKOUT_ENABLED=True, STRIPE_SECRET_KEY=""),
+        daphne_server(DEBUG=True, DEV_CHECKOUT_ENABLED=True, STRIPE_SECRET_KEY="") as url,
     ):
-        process = DaphneProcess(
-            host="127.0.0.1",
-            get_application=partial(_make_application),
-            setup=_discard_inherited_connections,
-        )
-        process.start()
-        if not process.ready.wait(timeout=30):
-            process.terminate()
-            raise RuntimeError("daphne did not start")
-    yield f"http://127.0.0.1:{process.port.value}"
-    process.terminate()
-    process.join(timeout=10)
+        yield url
 
 
 @pytest.fixture
