@@ -3,12 +3,14 @@ from django.shortcuts import render
 
 from courses import selectors
 from courses.forms import CatalogFilterForm
+from courses.page_cache import cache_for_anonymous
 from progress.selectors import active_enrollment, visible_reviews
 
 CATALOG_PAGE_SIZE = 12
 REVIEWS_PAGE_SIZE = 10
 
 
+@cache_for_anonymous
 def home(request):
     return render(
         request,
@@ -20,6 +22,7 @@ def home(request):
     )
 
 
+@cache_for_anonymous
 def catalog(request):
     form = CatalogFilterForm(request.GET)
     courses = selectors.course_catalog(**form.filters())
@@ -28,6 +31,7 @@ def catalog(request):
     return render(request, "courses/catalog.html", {"form": form, "page": page})
 
 
+@cache_for_anonymous
 def course_detail(request, slug):
     course = selectors.public_course(slug=slug)
     modules = selectors.course_detail_outline(course=course)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import Course, Lecture
+from courses.page_cache import public_pages_changed
 from notifications.models import Notification
 from notifications.services import notify, notify_many
 from progress.models import Enrollment, LectureCompletion, Review
@@ -137,6 +138,8 @@ def _course_rating_refresh(*, course_id: int) -> None:
     )
     average = Decimal(str(stats["average"] or 0)).quantize(Decimal("0.01"), ROUND_HALF_UP)
     Course.objects.filter(pk=course_id).update(rating_average=average, rating_count=stats["count"])
+    # The course pages show the rating and the reviews.
+    public_pages_changed()
 
 
 @transaction.atomic

@@ -70,11 +70,12 @@ def test_outline_lists_published_modules_and_lectures_in_order(client, db):
     assert "10 min" in html
 
 
-def test_anonymous_visitor_gets_an_enroll_button(client, db):
+def test_anonymous_visitor_is_invited_to_log_in_to_enroll(client, db):
     course = CourseFactory(price="0")
     html = client.get(course.get_absolute_url()).content.decode()
-    assert f'action="{course.get_absolute_url()}enroll/"' in html
-    assert "Enroll for free" in html
+    assert f'href="/accounts/login/?next=/courses/{course.slug}/"' in html
+    assert "Log in to enroll for free" in html
+    assert "csrfmiddlewaretoken" not in html
     assert "Rate this course" not in html
 
 

@@ -1,0 +1,76 @@
+"""Anonymous public pages come from the cache, and are forgotten as soon as they change."""
+
+import pytest
+
+from progress.services import review_upsert
+from tests.factories import (
+    CourseFactory,
+    EnrollmentFactory,
+    StudentFactory,
+    course_with_lectures,
+)
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/", "/courses/", "/courses/?q=python&sort=rating"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_second_anonymous_visit_needs_no_database(client, django_assert_num_queries, path):
+    CourseFactory(title="Python for everyone", is_featured=True)
+    first = client.get(path)
+    with django_assert_num_queries(0):
+        second = client.get(path)
+    assert second.status_code == 200
+    assert second.content == first.content
+
+
+def test_course_detail_is_cached_for_anonymous_visitors(client, django_assert_num_queries):
+    course = CourseFactory()
+    client.get(course.get_absolute_url())
+    with django_assert_num_queries(0):
+        assert client.get(course.get_absolute_url()).status_code == 200
+
+
+def test_an_edit_shows_at_once(client, django_capture_on_commit_callbacks):
+    course = CourseFactory(title="Old title")
+    assert "Old title" in client.get("/courses/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        course.title = "New title"
+        course.save()
+    html = client.get("/courses/").content.decode()
+    assert "New title" in html and "Old title" not in html
+
+
+def test_a_new_review_shows_at_once(client, django_capture_on_commit_callbacks):
+    course = CourseFactory()
+    student = StudentFactory()
+    EnrollmentFactory(student=student, course=course)
+    assert "Clear and kind" not in client.get(course.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        review_upsert(student=student, course=course, rating=5, text="Clear and kind")
+    assert "Clear and kind" in client.get(course.get_absolute_url()).content.decode()
+
+
+def test_logged_in_pages_are_never_served_from_or_into_the_cache(client):
+    course = CourseFactory()
+    student = StudentFactory(name="Priya Personal")
+    client.force_login(student)
+    assert "Priya Personal" in client.get(course.get_absolute_url()).content.decode()
+    client.logout()
+    anonymous = client.get(course.get_absolute_url()).content.decode()
+    assert "Priya Personal" not in anonymous
+    client.force_login(student)
+    assert "Priya Personal" in client.get(course.get_absolute_url()).content.decode()
+
+
+def test_a_page_with_a_pending_message_is_not_cached(client):
+    course = course_with_lectures(modules=1, lectures_per_module=1, price="10.00")
+    lecture = course.modules.get().lectures.get()
+    client.get(course.get_absolute_url())  # now cached, without any message
+    # A visitor bounced from a paid lecture sees why on the course page...
+    bounced = client.get(f"/learn/{course.slug}/lectures/{lecture.pk}/", follow=True)
+    assert "Enroll in this course to open that lecture." in bounced.content.decode()
+    # ...and nobody else ever does.
+    html = client.__class__().get(course.get_absolute_url()).content.decode()
+    assert "Enroll in this course to open that lecture." not in html
