@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import load, report, ws
-from bench.config import REPO_DIR, Config
+from bench.config import DEFAULT_RESULTS, REPO_DIR, Config
+
+README = REPO_DIR / "README.md"
 
 WS_PATH = "/ws/notifications/"
 CEILING_PATH = "/bench/ceiling/"
@@ -504,6 +506,10 @@ def main() -> None:
     if cfg.output:
         report.write(cfg.output, table)
         log(f"written to {cfg.output}")
+        if cfg.output == DEFAULT_RESULTS:
+            # The README shows the latest published figures too.
+            report.write(README, table)
+            log(f"written to {README}")
 
 
 if __name__ == "__main__":
