@@ -177,6 +177,7 @@ class Server:
 def endpoints(fx: dict) -> list[Endpoint]:
     student = f"{fx['cookie_name']}={fx['student_cookie']}"
     instructor = f"{fx['cookie_name']}={fx['instructor_cookie']}"
+    admin = f"{fx['cookie_name']}={fx['admin_cookie']}"
     return [
         Endpoint("ceiling: bare view, same middleware", CEILING_PATH),
         Endpoint("catalog, page 1 (anonymous)", "/courses/", ratio_target=0.5, at_tenth=True),
@@ -202,6 +203,14 @@ def endpoints(fx: dict) -> list[Endpoint]:
         Endpoint("/learn/ (student)", "/learn/", student, 0.35, logged_in=True),
         Endpoint("/teach/ (instructor)", "/teach/", instructor, logged_in=True),
         Endpoint("/notifications/ (student)", "/notifications/", student, logged_in=True),
+        Endpoint("admin dashboard, 12 months", "/admin/?range=12m", admin, logged_in=True),
+        Endpoint("admin dashboard, all time", "/admin/?range=all", admin, logged_in=True),
+        Endpoint(
+            "course analytics (admin)",
+            f"/teach/{fx['course_slug']}/analytics/",
+            admin,
+            logged_in=True,
+        ),
     ]
 
 

@@ -519,6 +519,11 @@ def fixtures(marker: dict, sockets: int) -> dict:
     course = Course.objects.order_by("id")[marker["bench_rank"]]
     student = User.objects.get(email="bench-student@bench.example")
     instructor = User.objects.get(email="bench-instructor@bench.example")
+    # The dashboards are admin pages; the admin is made here so old seeds need no rebuild.
+    admin, _ = User.objects.get_or_create(
+        email="bench-admin@bench.example",
+        defaults={"role": "admin", "is_staff": True, "is_superuser": True, "name": "Bench Admin"},
+    )
     enrollment = Enrollment.objects.get(student=student, course=course)
     done = enrollment.completions.count()
     lectures = list(
@@ -532,6 +537,7 @@ def fixtures(marker: dict, sockets: int) -> dict:
             Session.objects.all().delete()  # only bench sessions live here; keep the table small
         student_cookie = log_in(student)
         instructor_cookie = log_in(instructor)
+        admin_cookie = log_in(admin)
         ws_users = list(User.objects.filter(email__startswith="student").order_by("id")[:sockets])
         ws_cookies = [log_in(user) for user in ws_users]
     if connection.vendor == "postgresql":
@@ -546,6 +552,7 @@ def fixtures(marker: dict, sockets: int) -> dict:
         "cookie_name": settings.SESSION_COOKIE_NAME,
         "student_cookie": student_cookie,
         "instructor_cookie": instructor_cookie,
+        "admin_cookie": admin_cookie,
         "ws_cookies": ws_cookies,
         "ws_user_ids": [u.id for u in ws_users],
         # The same search and filter at every scale, so their cost can be compared.
