@@ -15,7 +15,6 @@ Live messages sent to the group `user_group_name(user_id)` (handled by
   open tab of that user updates its badge.
 """
 
-import asyncio
 import logging
 from collections.abc import Iterable
 from functools import partial
@@ -169,15 +168,6 @@ def _group_send(messages: list[tuple[str, dict]]) -> None:
         logger.exception("Channel layer unavailable: %d live notification(s) lost", len(messages))
 
 
-# Sends in flight at once: one after another took seconds for a course with many students.
-SEND_CONCURRENCY = 50
-
-
 async def _group_send_all(layer, messages: list[tuple[str, dict]]) -> None:
-    limit = asyncio.Semaphore(SEND_CONCURRENCY)
-
-    async def send(group: str, message: dict) -> None:
-        async with limit:
-            await layer.group_send(group, message)
-
-    await asyncio.gather(*(send(group, message) for group, message in messages))
+    for group, message in messages:
+        await layer.group_send(group, message)
