@@ -222,3 +222,13 @@ def test_query_budget_does_not_grow_with_data(client, shop, django_assert_max_nu
         # Session, user, the admin's recent actions, and the dashboard's ten.
         with django_assert_max_num_queries(13):
             assert client.get(f"/admin/?range={range_key}").status_code == 200
+
+
+def test_admins_share_the_figures_for_a_minute(client, shop, django_assert_max_num_queries):
+    client.force_login(shop.admin)
+    assert client.get("/admin/?range=12m").status_code == 200
+    # Session, user and recent actions only: the dashboard's ten queries are not repeated.
+    with django_assert_max_num_queries(3):
+        response = client.get("/admin/?range=12m")
+    assert response.status_code == 200
+    assert "Revenue" in response.content.decode()
