@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ENROLLED = Notification.Kind.ENROLLED
 # Generous: CI's two cores run this suite under load, and with Redis in the path.
-TIMEOUT = 5
+TIMEOUT = 10
 
 
 def logged_in_client(user) -> Client:
