@@ -1,22 +1,14 @@
 """A student takes a course from the first lecture to the end, then reviews it."""
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from courses.models import Lecture
 from progress.models import Enrollment, LectureCompletion, Review
+from tests.browser import log_in_with_session
 from tests.factories import EnrollmentFactory, StudentFactory, course_with_lectures
 
 pytestmark = pytest.mark.browser
-
-
-def _log_in(page, base_url, user):
-    # A session made on the server side: this journey is about learning, not the login form.
-    client = Client()
-    client.force_login(user)
-    session = client.cookies["sessionid"].value
-    page.context.add_cookies([{"name": "sessionid", "value": session, "url": base_url}])
 
 
 def test_student_completes_a_course_in_order_and_reviews_it(page, live_daphne):
@@ -28,7 +20,7 @@ def test_student_completes_a_course_in_order_and_reviews_it(page, live_daphne):
         .order_by("module__order", "order")
         .values_list("title", flat=True)
     )
-    _log_in(page, live_daphne, student)
+    log_in_with_session(page, live_daphne, student)
 
     page.goto("/learn/")
     page.get_by_role("link", name="Start Browser Course").click()

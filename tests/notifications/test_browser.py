@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.test import Client
 from playwright.sync_api import expect
 
 from notifications.models import Notification
 from notifications.services import notify
+from tests.browser import log_in_with_session
 from tests.factories import NotificationFactory
 
 pytestmark = pytest.mark.browser
@@ -40,17 +40,9 @@ def notify_from_another_thread(**kwargs):
         return pool.submit(work).result()
 
 
-def log_in(page, user, base_url):
-    # A server-side session: the login page belongs to another feature.
-    client = Client()
-    client.force_login(user)
-    session = client.cookies["sessionid"].value
-    page.context.add_cookies([{"name": "sessionid", "value": session, "url": base_url}])
-
-
 def test_live_badge_toast_and_cross_tab_sync(page, live_daphne, student):
     NotificationFactory.create_batch(2, recipient=student, link="/courses/")
-    log_in(page, student, live_daphne)
+    log_in_with_session(page, live_daphne, student)
     open_live_page(page)
     badge, label = page.locator("[data-unread-count]"), page.locator("[data-unread-label]")
     expect(badge).to_have_text("2")

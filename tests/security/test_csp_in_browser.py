@@ -7,8 +7,8 @@ Chromium reports every blocked script, style, frame or request as a
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
+from tests.browser import log_in_with_session
 from tests.factories import (
     CourseFactory,
     EnrollmentFactory,
@@ -27,15 +27,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
   window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
 });
 """
-
-
-def log_in_as(page, base_url, user):
-    client = Client()
-    client.force_login(user)
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url}]
-    )
 
 
 def assert_clean(page, path):
@@ -62,7 +53,7 @@ def test_pages_raise_no_csp_violations(page, live_daphne):
                  "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]:  # fmt: skip
         assert_clean(page, path)
 
-    log_in_as(page, live_daphne, student)
+    log_in_with_session(page, live_daphne, student)
     for path in ["/learn/", f"/learn/{course.slug}/lectures/{text.pk}/",
                  "/accounts/profile/", "/payments/orders/", "/notifications/"]:  # fmt: skip
         assert_clean(page, path)
@@ -71,7 +62,7 @@ def test_pages_raise_no_csp_violations(page, live_daphne):
     page.goto(f"/learn/{course.slug}/lectures/{video.pk}/")
     assert page.evaluate("window.__cspViolations") == []
 
-    log_in_as(page, live_daphne, instructor)
+    log_in_with_session(page, live_daphne, instructor)
     for path in ["/teach/", f"/teach/{course.slug}/", f"/teach/{course.slug}/analytics/",
                  f"/teach/{course.slug}/lectures/{text.pk}/edit/"]:  # fmt: skip
         assert_clean(page, path)
