@@ -13,7 +13,7 @@ def test_healthz_reports_database_and_channel_layer(client):
 def test_healthz_is_503_when_the_channel_layer_is_down(client, settings):
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             # Nothing listens on port 1: the layer cannot connect.
             "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
         }

@@ -10,9 +10,9 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _fresh_channel_layer():
-    # Each socket test runs its own event loop, but a channels-redis layer keeps receive
-    # state (lock, count, loop) from the loop it first received on; a layer left over from
-    # an earlier test can then refuse or stall receives. Production has one loop a process.
+    # Each socket test runs its own event loop; a layer left over from an earlier test keeps
+    # subscriptions, queues and connections made on a loop that is gone. Production has
+    # one loop a process.
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()

@@ -94,7 +94,7 @@ def test_a_channel_layer_outage_is_logged_and_the_row_kept(
     # Nothing listens on port 1: every send fails with a connection error.
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
         }
     }
