@@ -5,6 +5,7 @@ import logging
 import time
 from collections import deque
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -25,6 +26,9 @@ MAX_MESSAGE_BYTES = 1024
 RATE_LIMIT = 10  # client messages ...
 RATE_WINDOW_SECONDS = 10.0  # ... per this many seconds, per socket
 
+# Group events carry everything they show and touch no database.
+LIVE_EVENTS = frozenset({"notification.created", "unread.count"})
+
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
     """Each logged-in user's sockets join one group of their own (`user_group_name`).
@@ -38,6 +42,15 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     group_name = None
     closing = False
+
+    async def dispatch(self, message):
+        # Channels closes stale database connections before every handler, on the one thread
+        # that runs this process's database work. Live events need no database, and a hop
+        # per event would queue a burst to 1,000 sockets behind that thread for a second.
+        if message["type"] in LIVE_EVENTS:
+            await getattr(self, get_handler_name(message))(message)
+        else:
+            await super().dispatch(message)
 
     async def connect(self):
         user = self.scope.get("user")

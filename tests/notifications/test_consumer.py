@@ -1,16 +1,19 @@
 """The notification socket through the full ASGI stack: origin check, session auth, groups."""
 
+import asyncio
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from django.db import connections, transaction
 from django.test import Client
 
 from notifications.consumers import RATE_LIMIT
 from notifications.models import Notification
-from notifications.services import notify, notify_many
+from notifications.services import notify, notify_many, user_group_name
 from tests.factories import NotificationFactory, StudentFactory
 from tests.notifications.sockets import socket_for
 
@@ -126,6 +129,29 @@ def test_users_receive_their_own_notifications_only(student):
         assert await b.receive_nothing(timeout=0.2)
         for socket in (a1, a2, b):
             await socket.disconnect()
+
+    run(scenario)
+
+
+def test_live_events_do_not_wait_for_the_database_thread(student):
+    client = logged_in_client(student)
+
+    async def scenario():
+        socket = await connected(client)
+        await socket.receive_json_from(timeout=TIMEOUT)  # the count on connect
+        # Slow database work elsewhere in the process holds the thread database calls use.
+        release = threading.Event()
+        busy = asyncio.ensure_future(sync_to_async(release.wait)(TIMEOUT))
+        await asyncio.sleep(0.05)
+        event = {"type": "unread.count", "unread_count": 7}
+        await get_channel_layer().group_send(user_group_name(student.pk), event)
+        try:
+            message = await socket.receive_json_from(timeout=2)
+        finally:
+            release.set()
+            await busy
+        assert message == {"type": "unread_count", "unread_count": 7}
+        await socket.disconnect()
 
     run(scenario)
 
