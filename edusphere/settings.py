@@ -108,18 +108,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
-else:
-    # Under ASGI each request may run in a different thread, so persistent connections pile
-    # up until the server's limit (Django's docs advise 0 there); pool in front if needed.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DB_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if DB_IS_POSTGRES:
+    # Under ASGI each request runs in a thread of its own, so persistent connections would
+    # pile up per thread (Django's docs: use 0 there) and a new connection per request costs
+    # more than most pages. A psycopg pool per process serves both: requests borrow and return.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=10)
+    if DB_POOL_MAX_SIZE > 0:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, DB_POOL_MAX_SIZE),
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        }
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
+    # Sessions are read on every logged-in request: from the shared cache, written through to
+    # the database. Only with a shared cache: a per-process cache would keep serving a session
+    # that another process has logged out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CHANNEL_LAYERS = {
         "default": {
             # Pub/sub: one PUBLISH per group send, pushed to every subscribed daphne, instead

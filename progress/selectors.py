@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.urls import reverse
 
 from courses.models import Course, Lecture
 from progress.models import Enrollment, LectureCompletion, Review
@@ -14,6 +15,7 @@ AVAILABLE = "available"
 LOCKED = "locked"
 
 _LOOKUP = object()
+_URL_PLACEHOLDER = 9_876_543_210_123
 
 
 def active_enrollment(*, user, course) -> Enrollment | None:
@@ -64,12 +66,29 @@ def published_lectures(*, course):
     )
 
 
+@dataclass(frozen=True, slots=True)
+class OutlineModule:
+    pk: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutlineLecture:
+    """What the outline and the unlock rule need of a lecture; the player loads the rest."""
+
+    pk: int
+    module: OutlineModule
+    title: str
+    is_free_preview: bool
+
+
 @dataclass
 class LectureState:
-    lecture: Lecture
+    lecture: OutlineLecture
     state: str
     number: int  # position in the outline, 1-based
     is_published: bool = True
+    url: str = ""  # the lecture's player page
 
     @property
     def is_open(self) -> bool:
@@ -98,6 +117,12 @@ class CourseOutline:
 
     def __post_init__(self):
         self._by_id = {item.lecture.pk: item for item in self.items}
+        # One reverse() for the whole outline: a reverse per lecture costs more than the rest
+        # of the outline together. The id is the path's last argument, so it is split there.
+        path = reverse("progress:player", args=[self.course.slug, _URL_PLACEHOLDER])
+        before, after = path.rsplit(str(_URL_PLACEHOLDER), 1)
+        for item in self.items:
+            item.url = f"{before}{item.lecture.pk}{after}"
 
     def state_of(self, lecture_id: int) -> LectureState | None:
         """None when the lecture is not in this user's outline (other course, unpublished)."""
@@ -107,7 +132,7 @@ class CourseOutline:
     def modules(self) -> list[ModuleOutline]:
         grouped: list[ModuleOutline] = []
         for item in self.items:
-            if not grouped or grouped[-1].module.pk != item.lecture.module_id:
+            if not grouped or grouped[-1].module is not item.lecture.module:
                 grouped.append(ModuleOutline(module=item.lecture.module))
             grouped[-1].items.append(item)
         return grouped
@@ -168,8 +193,15 @@ def course_outline_state(*, user, course: Course, can_manage=None, enrollment=_L
     lectures = Lecture.objects.filter(module__course=course)
     if not can_manage:
         lectures = lectures.filter(module__is_published=True, is_published=True)
-    lectures = lectures.select_related("module").order_by(
-        "module__order", "module_id", "order", "id"
+    # Plain rows, not models: a course may have hundreds of lectures, each with a long body.
+    rows = lectures.order_by("module__order", "module_id", "order", "id").values_list(
+        "pk",
+        "title",
+        "is_free_preview",
+        "is_published",
+        "module_id",
+        "module__title",
+        "module__is_published",
     )
     active = enrollment is not None and enrollment.is_active
     completed_ids = frozenset(
@@ -178,18 +210,29 @@ def course_outline_state(*, user, course: Course, can_manage=None, enrollment=_L
         else ()
     )
     items = []
+    modules: dict[int, OutlineModule] = {}
     all_before_done = True
-    for number, lecture in enumerate(lectures, start=1):
-        published = lecture.is_published and lecture.module.is_published
-        done = lecture.pk in completed_ids
-        if can_manage or lecture.is_free_preview or (active and all_before_done):
+    for number, row in enumerate(rows, start=1):
+        pk, title, is_free_preview, is_published, module_id, module_title, module_published = row
+        module = modules.get(module_id)
+        if module is None:
+            module = modules[module_id] = OutlineModule(module_id, module_title)
+        published = is_published and module_published
+        done = pk in completed_ids
+        if can_manage or is_free_preview or (active and all_before_done):
             state = COMPLETED if done else AVAILABLE
         else:
             state = LOCKED
         if published:
             all_before_done = all_before_done and done
+        lecture = OutlineLecture(pk, module, title, is_free_preview)
         items.append(LectureState(lecture, state, number, published))
     return CourseOutline(course, enrollment, can_manage, items, completed_ids)
+
+
+def lecture_for(item: LectureState) -> Lecture:
+    """The whole lecture behind an outline entry, for the player and its media."""
+    return Lecture.objects.get(pk=item.lecture.pk)
 
 
 def my_learning(*, user):
@@ -219,6 +262,12 @@ def my_learning(*, user):
             course__status=Course.Status.PUBLISHED,
         )
         .select_related("course", "last_lecture")
+        # What the cards show; descriptions and lecture bodies can be long.
+        .only(
+            "completed_at",
+            "last_lecture__title",
+            *(f"course__{name}" for name in ("title", "slug", "status")),
+        )
         .annotate(
             lecture_total=Coalesce(Subquery(total, output_field=IntegerField()), zero),
             lecture_done=Coalesce(Subquery(done, output_field=IntegerField()), zero),

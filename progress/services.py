@@ -1,5 +1,6 @@
 """Writes of the progress app: enrollments, completions, reviews."""
 
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -67,12 +68,27 @@ def enrollment_revoke(*, enrollment: Enrollment) -> Enrollment:
 # --- Learning ---------------------------------------------------------------------------------
 
 
+# Last activity orders "My learning" and shows in the admin; a few minutes' precision is
+# plenty, and rewriting it on every page view would cost a write and a commit per view.
+TOUCH_INTERVAL = timedelta(minutes=5)
+
+
 def enrollment_touch(*, enrollment: Enrollment | None, lecture: Lecture) -> None:
-    """Remember where the student is, for "Continue" (one UPDATE, no read)."""
+    """Remember where the student is, for "Continue" (one UPDATE, no read).
+
+    Skipped while the student stays on the same lecture within TOUCH_INTERVAL.
+    """
     if enrollment is None or not enrollment.is_active:
         return
+    now = timezone.now()
+    if (
+        enrollment.last_lecture_id == lecture.pk
+        and enrollment.last_activity_at is not None
+        and now - enrollment.last_activity_at < TOUCH_INTERVAL
+    ):
+        return
     Enrollment.objects.filter(pk=enrollment.pk).update(
-        last_lecture=lecture, last_activity_at=timezone.now()
+        last_lecture_id=lecture.pk, last_activity_at=now
     )
 
 
@@ -102,12 +118,12 @@ def lecture_complete(*, user, course: Course, lecture: Lecture) -> LectureComple
     try:
         with transaction.atomic():  # savepoint: a duplicate must not break the outer transaction
             completion, _created = LectureCompletion.objects.get_or_create(
-                enrollment=enrollment, lecture=lecture
+                enrollment=enrollment, lecture_id=lecture.pk
             )
     except IntegrityError:
-        completion = LectureCompletion.objects.get(enrollment=enrollment, lecture=lecture)
+        completion = LectureCompletion.objects.get(enrollment=enrollment, lecture_id=lecture.pk)
     now = timezone.now()
-    enrollment.last_lecture = lecture
+    enrollment.last_lecture_id = lecture.pk
     enrollment.last_activity_at = now
     fields = ["last_lecture", "last_activity_at"]
     done = outline.completed_ids | {lecture.pk}

@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -37,10 +36,6 @@ MEDIA_TYPES = {
 MEDIA_FIELDS = {"video": "video_file", "attachment": "attachment"}
 
 
-def _player_url(course, item) -> str:
-    return reverse("progress:player", args=[course.slug, item.lecture.pk])
-
-
 def _outline_item(request, slug, lecture_id):
     """(course, outline, item) for a lecture URL; 404 when the user may not know it exists."""
     course, can_manage = selectors.learnable_course(user=request.user, slug=slug)
@@ -62,7 +57,7 @@ def _locked_redirect(request, course, outline):
     target = outline.next_to_do()
     if target is None:
         return redirect(course.get_absolute_url())
-    return redirect(_player_url(course, target))
+    return redirect(target.url)
 
 
 @login_required
@@ -90,16 +85,16 @@ def resume(request, slug):
     if target is None:
         messages.info(request, _("This course has no lectures yet."))
         return redirect(course.get_absolute_url())
-    return redirect(_player_url(course, target))
+    return redirect(target.url)
 
 
-def _player_context(request, course, outline, item):
+def _player_context(request, course, outline, item, lecture):
     previous, following = outline.neighbours(item.lecture.pk)
     return {
         "course": course,
         "outline": outline,
         "item": item,
-        "lecture": item.lecture,
+        "lecture": lecture,
         "previous": previous,
         "next": following,
         "can_complete": outline.enrollment is not None and item.is_published,
@@ -111,9 +106,10 @@ def player(request, slug, lecture_id):
     course, outline, item = _outline_item(request, slug, lecture_id)
     if not item.is_open:
         return _locked_redirect(request, course, outline)
-    services.enrollment_touch(enrollment=outline.enrollment, lecture=item.lecture)
-    context = _player_context(request, course, outline, item)
-    context["body"] = render_markdown(item.lecture.body)
+    lecture = selectors.lecture_for(item)
+    services.enrollment_touch(enrollment=outline.enrollment, lecture=lecture)
+    context = _player_context(request, course, outline, item, lecture)
+    context["body"] = render_markdown(lecture.body)
     return render(request, "progress/player.html", context)
 
 
@@ -128,13 +124,14 @@ def complete(request, slug, lecture_id):
     )
     item = outline.state_of(lecture_id)
     if request.htmx:
-        context = _player_context(request, course, outline, item)
+        # The fragments need only the outline entry's id and title, not the whole lecture.
+        context = _player_context(request, course, outline, item, item.lecture)
         return render(request, "progress/_complete_response.html", context)
     if outline.is_complete and outline.enrollment is not None:
         messages.success(request, _("You completed the course. Well done!"))
     _previous, following = outline.neighbours(item.lecture.pk)
     target = following if following is not None and following.is_open else item
-    return redirect(_player_url(course, target))
+    return redirect(target.url)
 
 
 @require_GET
@@ -145,7 +142,7 @@ def lecture_media(request, slug, lecture_id, kind):
     course, outline, item = _outline_item(request, slug, lecture_id)
     if not item.is_open:
         raise Http404
-    file = getattr(item.lecture, MEDIA_FIELDS[kind])
+    file = getattr(selectors.lecture_for(item), MEDIA_FIELDS[kind])
     if not file:
         raise Http404
     storage = file.storage

@@ -1,11 +1,16 @@
 """My learning, resume, progress math under curriculum changes, and query budgets."""
 
+from datetime import timedelta
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from progress.models import Enrollment, LectureCompletion
 from progress.selectors import course_outline_state, my_learning
+from progress.services import TOUCH_INTERVAL
 from tests.factories import (
     EnrollmentFactory,
     LectureFactory,
@@ -90,7 +95,7 @@ def test_progress_follows_curriculum_changes(student, course, lectures, enrollme
     lectures[0].save()
     assert _percent(student, course) == 66
     outline = course_outline_state(user=student, course=course)
-    assert outline.items[0].lecture == lectures[1]
+    assert outline.items[0].lecture.pk == lectures[1].pk
 
 
 def test_progress_of_a_course_without_lectures_is_zero(student):
@@ -137,6 +142,31 @@ def test_opening_a_lecture_remembers_it(student_client, course, lectures, enroll
 
     enrollment.refresh_from_db()
     assert enrollment.last_lecture == lectures[3]
+
+
+def test_reopening_a_lecture_soon_writes_nothing(student_client, course, lectures, enrollment):
+    LectureCompletion.objects.create(enrollment=enrollment, lecture=lectures[0])
+    student_client.get(player_url(course, lectures[0]))
+    enrollment.refresh_from_db()
+    assert enrollment.last_lecture == lectures[0]
+    first_seen = enrollment.last_activity_at
+
+    with CaptureQueriesContext(connection) as queries:
+        response = student_client.get(player_url(course, lectures[0]))
+    assert response.status_code == 200
+    assert not [q for q in queries if q["sql"].startswith("UPDATE")]
+    enrollment.refresh_from_db()
+    assert enrollment.last_activity_at == first_seen
+
+    # Another lecture, or the same one after a while, is remembered again.
+    student_client.get(player_url(course, lectures[1]))
+    enrollment.refresh_from_db()
+    assert enrollment.last_lecture == lectures[1]
+    long_ago = timezone.now() - TOUCH_INTERVAL - timedelta(seconds=1)
+    Enrollment.objects.filter(pk=enrollment.pk).update(last_activity_at=long_ago)
+    student_client.get(player_url(course, lectures[1]))
+    enrollment.refresh_from_db()
+    assert enrollment.last_activity_at > long_ago
 
 
 # --- Query budgets: the same bound for one small course and many large ones ---------------
