@@ -11,7 +11,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from notifications import selectors
 from notifications.models import Notification
-from notifications.services import notification_mark_read, user_group_name
+from notifications.services import notification_mark_read, shard_group_name, user_group_name
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ RATE_LIMIT = 10  # client messages ...
 RATE_WINDOW_SECONDS = 10.0  # ... per this many seconds, per socket
 
 # Group events carry everything they show and touch no database.
-LIVE_EVENTS = frozenset({"notification.created", "unread.count"})
+LIVE_EVENTS = frozenset({"notification.created", "notifications.created", "unread.count"})
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
@@ -64,12 +64,17 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.recent = deque(maxlen=RATE_LIMIT)
         self.group_name = user_group_name(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
+        # Bulk notifications arrive once per shard, for every socket of that shard.
+        await self.channel_layer.group_add(shard_group_name(user.pk), self.channel_name)
         count = await database_sync_to_async(selectors.unread_count)(user=user)
         await self.send_json({"type": "unread_count", "unread_count": count})
 
     async def disconnect(self, code):
         if self.group_name:
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
+            await self.channel_layer.group_discard(
+                shard_group_name(self.user.pk), self.channel_name
+            )
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.closing or self.group_name is None:
@@ -128,6 +133,16 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
                 "notification": event["notification"],
                 "unread_count": event["unread_count"],
             }
+        )
+
+    async def notifications_created(self, event):
+        entry = event["recipients"].get(str(self.user.pk))
+        if entry is None:
+            return  # a bulk notification for other users of this shard
+        notification_id, unread = entry
+        notification = {**event["notification"], "id": notification_id}
+        await self.send_json(
+            {"type": "notification", "notification": notification, "unread_count": unread}
         )
 
     async def unread_count(self, event):

@@ -19,7 +19,7 @@ from channels.layers import channel_layers
 from django.utils.module_loading import import_string
 
 from notifications.models import Notification
-from notifications.services import notify_many, user_group_name
+from notifications.services import notify_many, shard_group_name, user_group_name
 from tests.factories import StudentFactory
 
 SETTINGS = Path(__file__).resolve().parents[2] / "edusphere" / "settings.py"
@@ -71,13 +71,15 @@ async def _subscribe_then_receive(layer, user_ids, prefix, subscribed, sent):
     channels = []
     for user_id in user_ids:
         channel = await layer.new_channel()
+        # As the consumer does: its own group, and its shard's for bulk notifications.
         await layer.group_add(user_group_name(user_id), channel)
+        await layer.group_add(shard_group_name(user_id), channel)
         channels.append(channel)
     # Pub/sub sends SUBSCRIBE without waiting for Redis; wait until the last one is in effect.
     import redis.asyncio
 
     client = redis.asyncio.Redis.from_url(REDIS_URL)
-    last_group = f"{prefix}__group__{user_group_name(user_ids[-1])}"
+    last_group = f"{prefix}__group__{shard_group_name(user_ids[-1])}"
     for _attempt in range(500):
         if (await client.pubsub_numsub(last_group))[0][1]:
             break
@@ -120,6 +122,9 @@ def test_a_burst_to_many_users_of_one_server_arrives_whole(
         sent.set()
         messages = arrived.result(timeout=20)
     by_id = {n.pk: n.recipient_id for n in notifications}
-    # In the order the sockets subscribed: each user got their own notification.
-    assert [by_id[m["notification"]["id"]] for m in messages] == user_ids
-    assert all(m["type"] == "notification.created" and m["unread_count"] == 1 for m in messages)
+    # In the order the sockets subscribed: each user's socket got its shard's message, with
+    # that user's own notification and count in it.
+    assert all(m["type"] == "notifications.created" for m in messages)
+    entries = [m["recipients"][str(user_id)] for m, user_id in zip(messages, user_ids, strict=True)]
+    assert [by_id[notification_id] for notification_id, _count in entries] == user_ids
+    assert all(count == 1 for _id, count in entries)

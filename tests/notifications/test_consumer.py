@@ -13,7 +13,13 @@ from django.test import Client
 
 from notifications.consumers import RATE_LIMIT
 from notifications.models import Notification
-from notifications.services import notify, notify_many, user_group_name
+from notifications.services import (
+    LIVE_SHARDS,
+    notify,
+    notify_many,
+    shard_group_name,
+    user_group_name,
+)
 from tests.factories import NotificationFactory, StudentFactory
 from tests.notifications.sockets import socket_for
 
@@ -170,6 +176,42 @@ def test_bulk_notifications_carry_each_recipients_count():
         )
         counts = [(await s.receive_json_from(timeout=TIMEOUT))["unread_count"] for s in sockets]
         assert counts == [1, 3, 1]
+        for socket in sockets:
+            await socket.disconnect()
+
+    run(scenario)
+
+
+def test_a_bulk_notification_beyond_the_shards_reaches_each_recipient_once():
+    recipients = StudentFactory.create_batch(LIVE_SHARDS + 4)
+    NotificationFactory.create_batch(2, recipient=recipients[1])
+    # Someone of the same shard who is not notified: the shard message must stay silent.
+    bystander = next(
+        u
+        for u in StudentFactory.create_batch(LIVE_SHARDS)
+        if shard_group_name(u.pk) == shard_group_name(recipients[0].pk)
+    )
+    watched = [recipients[0], recipients[1], recipients[-1]]
+    clients = [logged_in_client(u) for u in [*watched, bystander]]
+
+    async def scenario():
+        sockets = [await connected(c) for c in clients]
+        for socket in sockets:
+            await socket.receive_json_from(timeout=TIMEOUT)  # the count on connect
+        await sync_to_async(notify_many)(
+            recipients=recipients, kind=Notification.Kind.NEW_LECTURE, title="Bulk", link="/x/"
+        )
+        for user, socket in zip(watched, sockets, strict=False):
+            message = await socket.receive_json_from(timeout=TIMEOUT)
+            row = await sync_to_async(Notification.objects.get)(recipient=user, title="Bulk")
+            assert message["notification"]["id"] == row.pk
+            assert (message["notification"]["title"], message["notification"]["link"]) == (
+                "Bulk",
+                "/x/",
+            )
+            assert message["unread_count"] == (3 if user == recipients[1] else 1)
+            assert await socket.receive_nothing(timeout=0.1)  # once, not once per shard
+        assert await sockets[-1].receive_nothing(timeout=0.3)
         for socket in sockets:
             await socket.disconnect()
 
