@@ -1,9 +1,10 @@
 """Whole-page cache for the public catalog pages, for anonymous visitors only.
 
 Those pages are the same for every visitor who is not logged in, and rendering them costs
-far more than serving them (see docs/bench.md). A version number in the cache keys is
-bumped whenever anything they show changes, so a change shows at once; the timeout only
-bounds what counters updated in bulk (enrollment counts) may lag.
+far more than serving them (see docs/bench.md). A version number, stored with each cached
+page, is bumped whenever anything they show changes, so a change shows at once; the timeout
+only bounds what counters updated in bulk (enrollment counts) may lag. The version and the
+page are read in one round trip.
 """
 
 from functools import wraps
@@ -53,15 +54,18 @@ def cache_for_anonymous(view):
         if not _cacheable(request):
             return view(request, *args, **kwargs)
         path = sha256(request.get_full_path().encode()).hexdigest()
-        key = f"public-pages:{_version()}:{request.LANGUAGE_CODE}:{path}"
-        cached = cache.get(key)
-        if cached is not None:
-            content, content_type = cached
+        key = f"public-pages:{request.LANGUAGE_CODE}:{path}"
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY) or _version()
+        cached = found.get(key)
+        if cached is not None and cached[0] == version:
+            _version_made_under, content, content_type = cached
             return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
         # Only plain successful pages that set no cookie (no CSRF token, no session).
         if response.status_code == 200 and not response.cookies and not response.streaming:
-            cache.set(key, (response.content, response["Content-Type"]), TIMEOUT_SECONDS)
+            page = (version, response.content, response["Content-Type"])
+            cache.set(key, page, TIMEOUT_SECONDS)
         return response
 
     return wrapper
