@@ -14,6 +14,22 @@ def _require_admin(actor: User) -> None:
         raise PermissionDenied(_("Only admins may change roles or deactivate accounts."))
 
 
+def _lock_admins_and(*, actor: User, user: User) -> User:
+    """Lock every active admin and `user`; the actor must still be an active admin then.
+
+    Two admins changing each other at once must not both succeed, and an admin demoted by
+    someone else a moment ago must not act on a role they no longer have.
+    """
+    admins = set(
+        User.objects.select_for_update()
+        .filter(role=Role.ADMIN, is_active=True)
+        .values_list("pk", flat=True)
+    )
+    if actor.pk not in admins:
+        raise PermissionDenied(_("Only admins may change roles or deactivate accounts."))
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
 def _would_remove_last_admin(user: User) -> bool:
     """True if `user` is the only active admin, so losing them would lock everyone out."""
     if not (user.is_admin and user.is_active):
@@ -36,9 +52,7 @@ def user_role_check(*, actor: User, user: User, role: str) -> None:
 @transaction.atomic
 def user_role_set(*, actor: User, user: User, role: str) -> User:
     """Give `user` a role, keeping Django's staff flags in step, and tell them."""
-    # Lock every active admin: two admins demoting each other at once must not both succeed.
-    list(User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True).values("pk"))
-    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked = _lock_admins_and(actor=actor, user=user)
     user_role_check(actor=actor, user=locked, role=role)
     if locked.role == role:
         return locked
@@ -73,8 +87,7 @@ def user_active_check(*, actor: User, user: User, is_active: bool) -> None:
 def user_active_set(*, actor: User, user: User, is_active: bool) -> User:
     """Activate or deactivate an account. Accounts are deactivated, never deleted, so their
     orders and enrollments stay on record."""
-    list(User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True).values("pk"))
-    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked = _lock_admins_and(actor=actor, user=user)
     user_active_check(actor=actor, user=locked, is_active=is_active)
     if locked.is_active != is_active:
         locked.is_active = is_active

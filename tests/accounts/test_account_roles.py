@@ -96,3 +96,16 @@ def test_admins_cannot_deactivate_themselves_or_the_last_admin(admin_user, stude
 def test_students_cannot_deactivate_anyone(student, instructor):
     with pytest.raises(PermissionDenied):
         user_active_set(actor=student, user=instructor, is_active=False)
+
+
+def test_an_admin_demoted_a_moment_ago_cannot_act_on_the_old_role(admin_user, student):
+    AdminFactory()  # another admin remains, so the demotion itself is allowed
+    stale = type(admin_user).objects.get(pk=admin_user.pk)  # loaded before the demotion
+    user_role_set(actor=AdminFactory(), user=admin_user, role=Role.STUDENT)
+
+    with pytest.raises(PermissionDenied):
+        user_role_set(actor=stale, user=student, role=Role.INSTRUCTOR)
+    with pytest.raises(PermissionDenied):
+        user_active_set(actor=stale, user=student, is_active=False)
+    student.refresh_from_db()
+    assert (student.role, student.is_active) == (Role.STUDENT, True)
