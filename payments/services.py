@@ -62,6 +62,10 @@ def checkout_start(*, student, course: Course) -> CheckoutResult:
         # One enroll request per student at a time, so a double click cannot make two
         # orders. (SQLite serialises write transactions anyway.)
         get_user_model().objects.select_for_update().filter(pk=student.pk).first()
+        course = Course.objects.get(pk=course.pk)  # its status and price as they are now
+        if course.status != Course.Status.PUBLISHED:
+            # Checked here, not only at fulfilment: by then the student would have paid.
+            raise ValidationError(_("This course is not open for enrollment."))
         if active_enrollment(user=student, course=course):
             return CheckoutResult(CheckoutOutcome.ALREADY_ENROLLED, course_url)
         if course.is_free:

@@ -5,9 +5,11 @@ import stripe
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,7 +30,11 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 @login_required
 def enroll(request, slug):
     course = get_object_or_404(Course.objects.published(), slug=slug)
-    result = services.checkout_start(student=request.user, course=course)
+    try:
+        result = services.checkout_start(student=request.user, course=course)
+    except ValidationError as error:  # unpublished since the page was read
+        messages.error(request, " ".join(error.messages))
+        return HttpResponseSeeOther(reverse("courses:catalog"))
     match result.outcome:
         case services.CheckoutOutcome.ALREADY_ENROLLED:
             messages.info(request, _("You are already enrolled in this course."))

@@ -14,7 +14,7 @@ from courses.page_cache import public_pages_changed
 from notifications.models import Notification
 from notifications.services import notify, notify_many
 from progress.models import Enrollment, LectureCompletion, Review
-from progress.selectors import course_outline_state
+from progress.selectors import active_enrollment, course_outline_state
 
 
 @transaction.atomic
@@ -162,10 +162,8 @@ def _course_rating_refresh(*, course_id: int) -> None:
 def review_upsert(*, student, course: Course, rating: int, text: str = "") -> tuple[Review, bool]:
     """Create or update `student`'s review of `course`. Returns (review, created)."""
     if (
-        not student.is_authenticated
-        or not Enrollment.objects.filter(
-            student=student, course=course, status=Enrollment.Status.ACTIVE
-        ).exists()
+        course.status != Course.Status.PUBLISHED
+        or active_enrollment(user=student, course=course) is None
     ):
         raise PermissionDenied(_("Only enrolled students can review this course."))
     if not isinstance(rating, int) or not 1 <= rating <= 5:

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.utils import timezone
 from courses.models import Course
 from notifications.models import Notification
 from payments.models import Order
+from payments.services import checkout_start
 from progress.models import Enrollment
 from tests.factories import CourseFactory, EnrollmentFactory, StudentFactory
 from tests.payments.helpers import start_checkout
@@ -212,3 +214,15 @@ def test_concurrent_clicks_make_one_order(fake_stripe):
     order = Order.objects.get()
     assert locations == [order.stripe_checkout_url] * 5
     assert len(fake_stripe.sessions) == 1
+
+
+def test_a_course_unpublished_after_its_page_was_read_starts_no_checkout(
+    client, student, paid_course, fake_stripe
+):
+    stale = Course.objects.get(pk=paid_course.pk)  # what the enroll view read
+    Course.objects.filter(pk=paid_course.pk).update(status=Course.Status.ARCHIVED)
+
+    with pytest.raises(ValidationError):
+        checkout_start(student=student, course=stale)
+    assert not Order.objects.exists()
+    assert session_creations(fake_stripe) == []

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
+from courses.models import Course
 from notifications.models import Notification
 from progress.models import Enrollment, Review
 from progress.services import review_delete, review_set_visibility, review_upsert
@@ -198,3 +199,13 @@ def test_admin_grants_an_enrollment_through_the_service(client, admin_user, cour
     course.refresh_from_db()
     assert course.enrollment_count == 1
     assert Notification.objects.filter(recipient=student, kind="enrolled").exists()
+
+
+@pytest.mark.parametrize("status", [Course.Status.DRAFT, Course.Status.ARCHIVED])
+def test_no_reviews_on_a_course_that_is_not_published(student, course, enrollment, status):
+    Course.objects.filter(pk=course.pk).update(status=status)
+    course.refresh_from_db()
+
+    with pytest.raises(PermissionDenied):
+        review_upsert(student=student, course=course, rating=5, text="Hidden course")
+    assert not Review.objects.exists()
