@@ -298,14 +298,18 @@ def _apply_lecture_fields(
     return obsolete
 
 
-def _save_lecture(lecture: Lecture, **kwargs) -> None:
-    """Validate (files included) before anything is stored; undo stored files on failure."""
+def _save_lecture(lecture: Lecture) -> None:
+    """Validate (files included) before anything is stored; undo stored files on failure.
+
+    Only files this save stored are undone: the ones the lecture keeps stay where they are.
+    """
     lecture.full_clean()
+    uploads = [f for f in (lecture.video_file, lecture.attachment) if f and not f._committed]
     try:
-        lecture.save(**kwargs)
+        lecture.save()
     except Exception:
-        for field in (lecture.video_file, lecture.attachment):
-            if field and field._committed:
+        for field in uploads:
+            if field._committed:
                 field.storage.delete(field.name)
         raise
 

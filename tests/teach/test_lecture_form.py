@@ -338,3 +338,31 @@ def test_cloudinary_failure_is_a_form_error_and_no_record(teacher, module, cloud
     assert "could not be stored" in response.content.decode()
     assert module.lectures.count() == 3
     assert cloudinary_media.uploads == {}
+
+
+def test_a_failed_upload_while_editing_keeps_the_lectures_other_files(
+    teacher, module, cloudinary_media
+):
+    teacher.post(
+        create_url(module),
+        lecture_data(module, title="With notes", attachment=SimpleUploadedFile("n.pdf", PDF)),
+    )
+    lecture = module.lectures.get(title="With notes")
+    kept = lecture.attachment.name
+    assert len(cloudinary_media.uploads) == 1
+    cloudinary_media.fail_next(status=500, message="Cloudinary is down")
+
+    response = teacher.post(
+        edit_url(lecture),
+        lecture_data(
+            module,
+            title="With notes",
+            kind="video",
+            video_file=SimpleUploadedFile("intro.mp4", MP4),
+        ),
+    )
+
+    assert response.status_code == 503
+    lecture.refresh_from_db()
+    assert lecture.attachment.name == kept
+    assert len(cloudinary_media.uploads) == 1  # the notes are still stored
