@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from courses.models import Course, Lecture, Module
+from courses.page_cache import public_pages_changed
 from courses.teach_selectors import course_active_students, course_can_edit
 from notifications.models import Notification
 from notifications.services import notify_many
@@ -26,6 +27,7 @@ def _require_admin(actor: User) -> None:
 def course_admin_save(*, actor: User, course: Course) -> Course:
     """Save a course edited in the admin; the first publication stamps published_at."""
     _require_admin(actor)
+    course.clean()  # the price and currency rules hold for every caller, not just the form
     if course.status == Course.Status.PUBLISHED and course.published_at is None:
         course.published_at = timezone.now()
     course.save()
@@ -41,7 +43,10 @@ def courses_status_set(*, actor: User, courses: QuerySet[Course], status: str) -
     if status == Course.Status.PUBLISHED:
         # Keep the first publication date: "newest" should not reshuffle on re-publication.
         changes["published_at"] = Coalesce("published_at", timezone.now())
-    return courses.exclude(status=status).update(**changes)
+    changed = courses.exclude(status=status).update(**changes)
+    if changed:
+        public_pages_changed()  # update() sends no signal to the page cache
+    return changed
 
 
 @transaction.atomic
@@ -118,6 +123,7 @@ def _resequence(model, rows: list) -> None:
     model.objects.filter(pk__in=pks).update(
         order=Case(*(When(pk=row.pk, then=Value(index)) for index, row in changed))
     )
+    public_pages_changed()  # update() sends no signal to the page cache
     for index, row in changed:
         row.order = index
 

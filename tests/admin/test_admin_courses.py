@@ -264,3 +264,15 @@ def test_instructor_assignment_service_rejects_other_roles(admin_user, student):
     with pytest.raises(ValidationError):
         course_instructors_set(actor=admin_user, course=course, instructors=[student])
     assert not course.instructors.exists()
+
+
+@pytest.mark.django_db
+def test_the_course_service_keeps_the_price_rule(admin_user):
+    from django.core.exceptions import ValidationError
+
+    from courses.services import course_admin_save
+
+    course = CourseFactory.build(price=Decimal("0.10"))
+    with pytest.raises(ValidationError):
+        course_admin_save(actor=admin_user, course=course)
+    assert not Course.objects.filter(slug=course.slug).exists()

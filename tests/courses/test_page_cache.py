@@ -2,10 +2,14 @@
 
 import pytest
 
+from courses.models import Course
+from courses.services import courses_status_set, lecture_move
 from progress.services import review_upsert
 from tests.factories import (
+    AdminFactory,
     CourseFactory,
     EnrollmentFactory,
+    InstructorFactory,
     StudentFactory,
     course_with_lectures,
 )
@@ -74,3 +78,26 @@ def test_a_page_with_a_pending_message_is_not_cached(client):
     # ...and nobody else ever does.
     html = client.__class__().get(course.get_absolute_url()).content.decode()
     assert "Enroll in this course to open that lecture." not in html
+
+
+def test_a_bulk_archive_shows_at_once(client, django_capture_on_commit_callbacks):
+    course = CourseFactory(title="Soon archived")
+    assert "Soon archived" in client.get("/courses/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        courses_status_set(
+            actor=AdminFactory(), courses=Course.objects.all(), status=Course.Status.ARCHIVED
+        )
+    assert "Soon archived" not in client.get("/courses/").content.decode()
+    assert client.get(course.get_absolute_url()).status_code == 404
+
+
+def test_a_reordered_outline_shows_at_once(client, django_capture_on_commit_callbacks):
+    instructor = InstructorFactory()
+    course = course_with_lectures(modules=1, lectures_per_module=2, instructors=[instructor])
+    first, second = course.modules.get().lectures.order_by("order")
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert html.index(first.title) < html.index(second.title)
+    with django_capture_on_commit_callbacks(execute=True):
+        lecture_move(actor=instructor, lecture=second, direction="up")
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert html.index(second.title) < html.index(first.title)
