@@ -260,13 +260,15 @@ def order_refund_record(*, charge: dict) -> Order | None:
             .exclude(pk=order.pk)
             .exists()
         )
-        if order.enrollment_id and not still_paid_for:
+        access_ends = bool(order.enrollment_id) and not still_paid_for
+        if access_ends:
             enrollment_revoke(enrollment=order.enrollment)
         notify(
             recipient=order.student,
             kind=Notification.Kind.REFUNDED,
             title=_("Your payment for %(course)s was refunded") % {"course": order.course},
-            body=_("Your access to the course has ended."),
+            # Another paid order for the same enrollment keeps the course open.
+            body=_("Your access to the course has ended.") if access_ends else "",
             link=reverse("payments:orders"),
         )
     order.save()

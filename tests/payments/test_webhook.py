@@ -354,7 +354,8 @@ def test_full_refund_revokes_access(client, order, fake_stripe, student):
     assert order.refunded_at is not None
     enrollment = Enrollment.objects.get(student=student)
     assert enrollment.status == "revoked"
-    assert Notification.objects.filter(recipient=student, kind="refunded").count() == 1
+    notice = Notification.objects.get(recipient=student, kind="refunded")
+    assert notice.body == "Your access to the course has ended."
 
 
 def test_partial_refund_keeps_access(client, order, fake_stripe, student):
@@ -399,6 +400,9 @@ def test_refund_keeps_access_bought_by_another_paid_order(client, order, fake_st
     order.refresh_from_db()
     assert order.status == "refunded"
     assert Enrollment.objects.get().is_active
+    # Told of the refund, not that the course (still paid for) is gone.
+    notice = Notification.objects.get(recipient=student, kind="refunded")
+    assert "access" not in notice.body
 
 
 def test_paying_for_a_course_already_granted_links_the_enrollment(
