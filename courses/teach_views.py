@@ -4,6 +4,8 @@ Every course-level view looks the course up among the user's editable courses, s
 instructor's course (or any course, for a student) is a 404; the services check again.
 """
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -20,6 +22,22 @@ from courses.teach_selectors import editable_courses, teach_course_list, teach_c
 from edusphere.storage import CloudinaryStorageError
 
 INVALID = 400
+
+
+def _gone_is_404(view):
+    """A row another request deleted while this one ran is a 404, not a server error.
+
+    The services re-read what they change under a lock, after the view found it.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ObjectDoesNotExist as exc:
+            raise Http404 from exc
+
+    return wrapper
 
 
 def _course(request, slug) -> Course:
@@ -102,6 +120,7 @@ def module_create(request, slug):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@_gone_is_404
 def module_edit(request, slug, module_id):
     course = _course(request, slug)
     module = _module(course, module_id)
@@ -124,14 +143,12 @@ def module_edit(request, slug, module_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@_gone_is_404
 def module_delete(request, slug, module_id):
     course = _course(request, slug)
     module = _module(course, module_id)
     if request.method == "POST":
-        try:
-            services.module_delete(actor=request.user, module=module)
-        except ObjectDoesNotExist as exc:
-            raise Http404 from exc
+        services.module_delete(actor=request.user, module=module)
         messages.success(request, _("Module “%(title)s” deleted.") % {"title": module.title})
         return redirect("teach:workspace", slug=course.slug)
     return render(
@@ -143,23 +160,22 @@ def module_delete(request, slug, module_id):
 
 @login_required
 @require_POST
+@_gone_is_404
 def module_move(request, slug, module_id):
     course = _course(request, slug)
     module = _module(course, module_id)
     form = MoveForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(_("Move up or down."))
-    try:
-        services.module_move(
-            actor=request.user, module=module, direction=form.cleaned_data["direction"]
-        )
-    except ObjectDoesNotExist as exc:
-        raise Http404 from exc
+    services.module_move(
+        actor=request.user, module=module, direction=form.cleaned_data["direction"]
+    )
     return _workspace_or_outline(request, course)
 
 
 @login_required
 @require_POST
+@_gone_is_404
 def module_publish(request, slug, module_id):
     course = _course(request, slug)
     module = _module(course, module_id)
@@ -227,6 +243,7 @@ def lecture_create(request, slug, module_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@_gone_is_404
 def lecture_edit(request, slug, lecture_id):
     course = _course(request, slug)
     lecture = _lecture(course, lecture_id)
@@ -258,14 +275,12 @@ def lecture_edit(request, slug, lecture_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@_gone_is_404
 def lecture_delete(request, slug, lecture_id):
     course = _course(request, slug)
     lecture = _lecture(course, lecture_id)
     if request.method == "POST":
-        try:
-            services.lecture_delete(actor=request.user, lecture=lecture)
-        except ObjectDoesNotExist as exc:
-            raise Http404 from exc
+        services.lecture_delete(actor=request.user, lecture=lecture)
         messages.success(request, _("Lecture “%(title)s” deleted.") % {"title": lecture.title})
         return redirect("teach:workspace", slug=course.slug)
     return render(
@@ -275,23 +290,22 @@ def lecture_delete(request, slug, lecture_id):
 
 @login_required
 @require_POST
+@_gone_is_404
 def lecture_move(request, slug, lecture_id):
     course = _course(request, slug)
     lecture = _lecture(course, lecture_id)
     form = MoveForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(_("Move up or down."))
-    try:
-        services.lecture_move(
-            actor=request.user, lecture=lecture, direction=form.cleaned_data["direction"]
-        )
-    except ObjectDoesNotExist as exc:
-        raise Http404 from exc
+    services.lecture_move(
+        actor=request.user, lecture=lecture, direction=form.cleaned_data["direction"]
+    )
     return _workspace_or_outline(request, course)
 
 
 @login_required
 @require_POST
+@_gone_is_404
 def lecture_publish(request, slug, lecture_id):
     course = _course(request, slug)
     lecture = _lecture(course, lecture_id)

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from courses.models import Course, Lecture, Module
@@ -351,5 +352,37 @@ def test_module_of_another_course_under_my_slug_is_404(teacher, course, name, ot
     foreign = ModuleFactory(course=CourseFactory(instructors=[other_instructor]), order=0)
 
     response = teacher.post(url(name, course, foreign.pk), {"title": "x", "direction": "up"})
+
+    assert response.status_code == 404
+
+
+def _deleted_when_read_again(table: str, pk: int):
+    """A query wrapper: the row disappears (another request deleted it) when a query reads
+    it a second time, which is the service's locked re-read after the view's lookup."""
+    reads = []
+
+    def wrapper(execute, sql, params, many, context):
+        if sql.startswith("SELECT") and f'FROM "{table}"' in sql and pk in (params or ()):
+            reads.append(sql)
+            if len(reads) == 2:
+                with context["connection"].cursor() as cursor:
+                    cursor.execute(f'DELETE FROM "{table}" WHERE id = %s', [pk])  # noqa: S608
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
+@pytest.mark.parametrize(
+    ("route", "table", "data"),
+    [
+        ("teach:module_publish", "courses_module", {"is_published": "0"}),
+        ("teach:lecture_publish", "courses_lecture", {"is_published": "0"}),
+    ],
+)
+def test_a_row_deleted_meanwhile_is_a_404_not_an_error(teacher, course, route, table, data):
+    module = course.modules.order_by("order").first()
+    target = module if table == "courses_module" else module.lectures.order_by("order").first()
+    with connection.execute_wrapper(_deleted_when_read_again(table, target.pk)):
+        response = teacher.post(reverse(route, args=[course.slug, target.pk]), data)
 
     assert response.status_code == 404
