@@ -226,7 +226,6 @@ UPLOAD_MAX_VIDEO_MB = env.int("UPLOAD_MAX_VIDEO_MB", default=500)
 UPLOAD_MAX_ATTACHMENT_MB = env.int("UPLOAD_MAX_ATTACHMENT_MB", default=50)
 
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
-STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # Only for pointing the SDK at a local Stripe-compatible server (tests, offline demos).
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")

@@ -1,6 +1,7 @@
 """Reads of the progress app: the unlock rule, progress, enrollments, reviews."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -57,13 +58,6 @@ def learnable_course(*, user, slug: str) -> tuple[Course, bool]:
     if not can_manage and course.status != Course.Status.PUBLISHED:
         raise Http404
     return course, can_manage
-
-
-def published_lectures(*, course):
-    """The lectures that count, in course order (module order, then lecture order)."""
-    return Lecture.objects.filter(
-        module__course=course, module__is_published=True, is_published=True
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +131,8 @@ class CourseOutline:
             grouped[-1].items.append(item)
         return grouped
 
-    @property
+    # Read several times per page (count, percent, completion): computed once.
+    @cached_property
     def _published(self) -> list[LectureState]:
         return [item for item in self.items if item.is_published]
 
@@ -145,7 +140,7 @@ class CourseOutline:
     def total(self) -> int:
         return len(self._published)
 
-    @property
+    @cached_property
     def completed_count(self) -> int:
         return sum(1 for item in self._published if item.lecture.pk in self.completed_ids)
 
