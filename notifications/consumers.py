@@ -31,7 +31,8 @@ LIVE_EVENTS = frozenset({"notification.created", "notifications.created", "unrea
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
-    """Each logged-in user's sockets join one group of their own (`user_group_name`).
+    """Each logged-in user's sockets join a group of their own (`user_group_name`) and their
+    shard's group (`shard_group_name`), where bulk notifications arrive.
 
     Server -> client: {"type": "unread_count", "unread_count": n} on connect and whenever the
     count changes; {"type": "notification", "notification": {...}, "unread_count": n} for
@@ -41,6 +42,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     """
 
     group_name = None
+    shard_group = None
     closing = False
 
     async def dispatch(self, message):
@@ -65,16 +67,15 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.group_name = user_group_name(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         # Bulk notifications arrive once per shard, for every socket of that shard.
-        await self.channel_layer.group_add(shard_group_name(user.pk), self.channel_name)
+        self.shard_group = shard_group_name(user.pk)
+        await self.channel_layer.group_add(self.shard_group, self.channel_name)
         count = await database_sync_to_async(selectors.unread_count)(user=user)
         await self.send_json({"type": "unread_count", "unread_count": count})
 
     async def disconnect(self, code):
-        if self.group_name:
-            await self.channel_layer.group_discard(self.group_name, self.channel_name)
-            await self.channel_layer.group_discard(
-                shard_group_name(self.user.pk), self.channel_name
-            )
+        for group in (self.group_name, self.shard_group):
+            if group:
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.closing or self.group_name is None:
