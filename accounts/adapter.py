@@ -1,6 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 
-from accounts.models import Role, staff_flags_for
+from accounts.models import Role
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -8,7 +8,5 @@ class AccountAdapter(DefaultAccountAdapter):
         # Whatever was posted, a new account is a plain student; only an admin raises a role
         # later (accounts.services.user_role_set).
         user.name = form.cleaned_data.get("name", "")
-        user.role = Role.STUDENT
-        for flag, value in staff_flags_for(Role.STUDENT).items():
-            setattr(user, flag, value)
+        user.set_role(Role.STUDENT)
         return super().save_user(request, user, form, commit=commit)

@@ -83,6 +83,12 @@ class User(AbstractUser):
     def __str__(self):
         return self.display_name
 
+    def set_role(self, role: str) -> None:
+        """Give this (unsaved) user `role` and the admin flags that go with it."""
+        self.role = role
+        for flag, value in staff_flags_for(role).items():
+            setattr(self, flag, value)
+
     @property
     def display_name(self) -> str:
         return self.name or self.email.split("@")[0]

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User, staff_flags_for
+from accounts.models import Role, User
 from notifications.models import Notification
 from notifications.services import notify
 
@@ -59,9 +59,7 @@ def user_role_set(*, actor: User, user: User, role: str) -> User:
     # Course assignments are kept when someone stops being an instructor: re-granting the role
     # restores them, the course keeps its listed teacher, and the instructor workspace admits
     # only users who have the instructor role as well as the assignment.
-    locked.role = role
-    for flag, value in staff_flags_for(role).items():
-        setattr(locked, flag, value)
+    locked.set_role(role)
     locked.save(update_fields=["role", "is_staff", "is_superuser"])
     notify(
         recipient=locked,

@@ -357,9 +357,7 @@ def _user(email: str, name: str, role: str, password: str | None) -> User:
     )
     changed = created
     if (user.role, user.is_staff) != (role, staff_flags_for(role)["is_staff"]):
-        user.role = role
-        for flag, value in staff_flags_for(role).items():
-            setattr(user, flag, value)
+        user.set_role(role)
         changed = True
     if password is None:
         if user.has_usable_password():
