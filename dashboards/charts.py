@@ -52,10 +52,6 @@ class Chart:
     # Fixed top of the scale (100 for percentages); otherwise a round number above the max.
     max_value: float | None = None
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.points
-
     def summary(self) -> str:
         """A sentence saying what the chart shows, for `<desc>`."""
         if not self.points:

@@ -147,8 +147,6 @@ class CurrencyRevenue:
 
 @dataclass
 class AdminDashboard:
-    range_key: str
-    start: datetime | None
     bucket: str
     students: int
     instructors: int
@@ -236,7 +234,7 @@ def admin_dashboard(*, range_key: str, now: datetime | None = None) -> AdminDash
     top_revenue: dict[str, list[dict]] = {}
     for row in (
         revenue_orders.values("cur", "course_id")
-        .annotate(net=Sum(_order_net(), output_field=MONEY), n=Count("id"))
+        .annotate(net=Sum(_order_net(), output_field=MONEY))
         .annotate(
             rank=Window(
                 RowNumber(), partition_by=[F("cur")], order_by=[F("net").desc(), "course_id"]
@@ -253,18 +251,15 @@ def admin_dashboard(*, range_key: str, now: datetime | None = None) -> AdminDash
         .order_by("-n", "course_id")[:TOP_COURSES]
     )
     ranked = top_enrollments + [row for rows in top_revenue.values() for row in rows]
-    titles = Course.objects.only("title", "slug").in_bulk({row["course_id"] for row in ranked})
+    titles = Course.objects.only("title").in_bulk({row["course_id"] for row in ranked})
     for row in ranked:
         row["course__title"] = titles[row["course_id"]].title
-        row["course__slug"] = titles[row["course_id"]].slug
 
     needing_review = Order.objects.filter(status=Order.Status.NEEDS_REVIEW).count()
     # Newest first by id (the primary key index), not by an unindexed created_at sort.
     recent = list(Order.objects.select_related("student", "course").order_by("-id")[:RECENT_ORDERS])
 
     return AdminDashboard(
-        range_key=range_key,
-        start=start,
         bucket=bucket,
         students=roles.get(Role.STUDENT, 0),
         instructors=roles.get(Role.INSTRUCTOR, 0),
@@ -328,7 +323,7 @@ class CourseAnalytics:
         return sum(self.ratings.values())
 
 
-ANALYTICS_PERIODS = {"week": 12, "month": 12}
+ANALYTICS_PERIODS = 12  # weeks or months shown, whichever the bucket
 
 
 def course_analytics(*, course: Course, bucket: str = "month") -> CourseAnalytics:
@@ -339,9 +334,9 @@ def course_analytics(*, course: Course, bucket: str = "month") -> CourseAnalytic
     """
     today = timezone.localdate()
     if bucket == "week":
-        first = _bucket_floor("week", today) - timedelta(weeks=ANALYTICS_PERIODS["week"] - 1)
+        first = _bucket_floor("week", today) - timedelta(weeks=ANALYTICS_PERIODS - 1)
     else:
-        first = add_months(month_start(today), -(ANALYTICS_PERIODS["month"] - 1))
+        first = add_months(month_start(today), -(ANALYTICS_PERIODS - 1))
     start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
 
     active = Enrollment.objects.filter(course=course, status=Enrollment.Status.ACTIVE)

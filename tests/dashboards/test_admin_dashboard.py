@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from courses.models import Course
 from dashboards.selectors import admin_dashboard, month_start
 from payments.models import Order
 from tests.factories import (
@@ -134,6 +135,7 @@ def figure(html, name):
 
 
 def test_admin_index_shows_the_dashboard_above_the_app_list(client, shop):
+    CourseFactory(title="Retired", status=Course.Status.ARCHIVED)
     client.force_login(shop.admin)
     response = client.get("/admin/")
     assert response.status_code == 200
@@ -144,6 +146,7 @@ def test_admin_index_shows_the_dashboard_above_the_app_list(client, shop):
     assert figure(html, "instructors") == "2"
     assert figure(html, "published-courses") == "3"
     assert figure(html, "draft-courses") == "1"
+    assert figure(html, "archived-courses") == "1"
     assert figure(html, "active-enrollments") == "8"
     assert figure(html, "needs-review") == "1"
     assert re.search(r'data-currency="usd">.*?data-net>80\.00 USD<', html, re.S)
