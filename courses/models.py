@@ -123,6 +123,10 @@ class Course(models.Model):
     def get_absolute_url(self):
         return reverse("courses:detail", kwargs={"slug": self.slug})
 
+    def get_learn_url(self):
+        """Where a student continues this course (the next lecture to do)."""
+        return reverse("progress:resume", kwargs={"slug": self.slug})
+
     @property
     def is_free(self) -> bool:
         return self.price == 0

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, F, QuerySet, Value, When
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -160,7 +161,7 @@ def _notify_module_published(module: Module) -> None:
         course=course,
         title=_("New module in %(course)s: %(module)s")
         % {"course": course.title, "module": module.title},
-        link=f"/learn/{course.slug}/",
+        link=course.get_learn_url(),
     )
 
 
@@ -170,7 +171,7 @@ def _notify_lecture_published(lecture: Lecture) -> None:
         course=course,
         title=_("New lecture in %(course)s: %(lecture)s")
         % {"course": course.title, "lecture": lecture.title},
-        link=f"/learn/{course.slug}/lectures/{lecture.pk}/",
+        link=reverse("progress:player", kwargs={"slug": course.slug, "lecture_id": lecture.pk}),
     )
 
 

@@ -70,7 +70,7 @@ def checkout_start(*, student, course: Course) -> CheckoutResult:
             return CheckoutResult(CheckoutOutcome.ALREADY_ENROLLED, course_url)
         if course.is_free:
             enrollment_create(student=student, course=course, source=Enrollment.Source.FREE)
-            return CheckoutResult(CheckoutOutcome.ENROLLED_FREE, f"/learn/{course.slug}/")
+            return CheckoutResult(CheckoutOutcome.ENROLLED_FREE, course.get_learn_url())
         order = _reusable_order(student=student, course=course) or Order.objects.create(
             student=student, course=course, amount=course.price, currency=course.currency.lower()
         )

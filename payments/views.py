@@ -99,7 +99,7 @@ def dev_checkout(request, order_id):
         order = services.dev_checkout_pay(student=request.user, order_id=order.pk)
         if order.status == Order.Status.PAID:
             messages.success(request, _("Test payment complete. Enjoy the course!"))
-            return HttpResponseSeeOther(f"/learn/{order.course.slug}/")
+            return HttpResponseSeeOther(order.course.get_learn_url())
         messages.error(
             request,
             _("This order cannot be paid: %(status)s.") % {"status": order.get_status_display()},

@@ -45,7 +45,7 @@ def enrollment_create(
         recipient=student,
         kind=Notification.Kind.ENROLLED,
         title=_("You are enrolled in %(course)s") % {"course": course.title},
-        link=f"/learn/{course.slug}/",
+        link=course.get_learn_url(),
     )
     return enrollment, True
 
