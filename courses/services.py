@@ -387,6 +387,9 @@ def lecture_update(
     module_ids = sorted({lecture.module_id, module.pk})
     siblings = {module_id: _locked_lectures(module_id) for module_id in module_ids}
     lecture = Lecture.objects.select_related("module__course").get(pk=lecture.pk)
+    if lecture.module_id not in siblings:
+        # Moved by another request after the caller read it: its module is not locked here.
+        raise ValidationError(_("This lecture was just moved elsewhere. Reload and try again."))
     was_visible = _is_visible(lecture)
     obsolete = _apply_lecture_fields(
         lecture,

@@ -386,3 +386,30 @@ def test_a_row_deleted_meanwhile_is_a_404_not_an_error(teacher, course, route, t
         response = teacher.post(reverse(route, args=[course.slug, target.pk]), data)
 
     assert response.status_code == 404
+
+
+def test_editing_a_lecture_that_was_just_moved_elsewhere_asks_to_reload(instructor, course):
+    from django.core.exceptions import ValidationError
+
+    from courses import services
+
+    first, second = course.modules.order_by("order")
+    third = ModuleFactory(course=course, order=2)
+    stale = first.lectures.order_by("order").first()  # as the edit page read it
+    # Another request moves it to the third module meanwhile.
+    Lecture.objects.filter(pk=stale.pk).update(module=third, order=0)
+
+    with pytest.raises(ValidationError, match="just moved"):
+        services.lecture_update(
+            actor=instructor,
+            lecture=stale,
+            module=first,
+            title="Edited",
+            kind="text",
+            body="",
+            duration_seconds=0,
+            is_free_preview=False,
+            is_published=True,
+        )
+    moved = Lecture.objects.get(pk=stale.pk)
+    assert (moved.module_id, moved.title) == (third.pk, stale.title)
