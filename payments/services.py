@@ -283,13 +283,9 @@ def _order_id(session: dict) -> int | None:
     return order_id if Order.objects.filter(pk=order_id).exists() else None
 
 
-def _on_session_completed(session: dict) -> None:
-    # "unpaid" means a delayed method (bank debit): the async_payment_* event settles it.
-    if (order_id := _order_id(session)) and session.get("payment_status") == "paid":
-        order_fulfil(order_id=order_id, session=session)
-
-
-def _on_async_payment_succeeded(session: dict) -> None:
+def _on_session_paid(session: dict) -> None:
+    # Completed but "unpaid" means a delayed method (bank debit): order_fulfil waits for it,
+    # and async_payment_succeeded brings the same session again once it is paid.
     if order_id := _order_id(session):
         order_fulfil(order_id=order_id, session=session)
 
@@ -305,8 +301,8 @@ def _on_session_expired(session: dict) -> None:
 
 
 _EVENT_HANDLERS = {
-    "checkout.session.completed": _on_session_completed,
-    "checkout.session.async_payment_succeeded": _on_async_payment_succeeded,
+    "checkout.session.completed": _on_session_paid,
+    "checkout.session.async_payment_succeeded": _on_session_paid,
     "checkout.session.async_payment_failed": _on_async_payment_failed,
     "checkout.session.expired": _on_session_expired,
     "charge.refunded": lambda charge: order_refund_record(charge=charge),
@@ -358,9 +354,7 @@ def checkout_session_confirm(*, student, session_id: str) -> Order:
         order.pk
     ):
         return order
-    if session.get("payment_status") == "paid":
-        order = order_fulfil(order_id=order.pk, session=session)
-    return order
+    return order_fulfil(order_id=order.pk, session=session)  # it checks the session is paid
 
 
 def dev_checkout_pay(*, student, order_id: int) -> Order:
