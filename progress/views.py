@@ -88,7 +88,7 @@ def resume(request, slug):
     return redirect(target.url)
 
 
-def _player_context(request, course, outline, item, lecture):
+def _player_context(course, outline, item, lecture):
     previous, following = outline.neighbours(item.lecture.pk)
     return {
         "course": course,
@@ -108,7 +108,7 @@ def player(request, slug, lecture_id):
         return _locked_redirect(request, course, outline)
     lecture = selectors.lecture_for(item)
     services.enrollment_touch(enrollment=outline.enrollment, lecture=lecture)
-    context = _player_context(request, course, outline, item, lecture)
+    context = _player_context(course, outline, item, lecture)
     context["body"] = render_markdown(lecture.body)
     return render(request, "progress/player.html", context)
 
@@ -125,7 +125,7 @@ def complete(request, slug, lecture_id):
     item = outline.state_of(lecture_id)
     if request.htmx:
         # The fragments need only the outline entry's id and title, not the whole lecture.
-        context = _player_context(request, course, outline, item, item.lecture)
+        context = _player_context(course, outline, item, item.lecture)
         return render(request, "progress/_complete_response.html", context)
     if outline.is_complete and outline.enrollment is not None:
         messages.success(request, _("You completed the course. Well done!"))
