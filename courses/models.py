@@ -231,5 +231,8 @@ class Lecture(models.Model):
             raise ValidationError(
                 _("A video lecture needs an uploaded video or a YouTube/Vimeo link.")
             )
+        if self.video_id and not self.embed_url:
+            # The form parses links; this holds for every writer (the player embeds it).
+            raise ValidationError(_("Enter a YouTube or Vimeo video link."))
         if self.video_file and self.video_id:
             raise ValidationError(_("Choose either an uploaded video or a link, not both."))

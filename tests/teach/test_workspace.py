@@ -413,3 +413,26 @@ def test_editing_a_lecture_that_was_just_moved_elsewhere_asks_to_reload(instruct
         )
     moved = Lecture.objects.get(pk=stale.pk)
     assert (moved.module_id, moved.title) == (third.pk, stale.title)
+
+
+@pytest.mark.parametrize(
+    ("provider", "video_id"), [("youtube", 'x" onload="alert(1)'), ("vimeo", "abc"), ("", "123")]
+)
+def test_the_lecture_service_refuses_a_video_id_it_cannot_embed(
+    instructor, course, provider, video_id
+):
+    from django.core.exceptions import ValidationError
+
+    from courses import services
+
+    module = course.modules.order_by("order").first()
+    with pytest.raises(ValidationError):
+        services.lecture_create(
+            actor=instructor,
+            module=module,
+            title="Bad link",
+            kind="video",
+            video_provider=provider,
+            video_id=video_id,
+        )
+    assert not Lecture.objects.filter(title="Bad link").exists()
