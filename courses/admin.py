@@ -52,7 +52,6 @@ class CourseAdminForm(forms.ModelForm):
             "status",
             "description",
             "level",
-            "duration_minutes",
             "thumbnail",
             "intro_video_url",
             "price",
@@ -70,6 +69,7 @@ class CourseAdminForm(forms.ModelForm):
 
 # Kept by the services, never typed in by hand.
 STATISTICS_FIELDS = (
+    "duration_minutes",  # the sum of the published lectures, kept by the lecture services
     "rating_average",
     "rating_count",
     "enrollment_count",
@@ -108,7 +108,6 @@ class CourseAdmin(admin.ModelAdmin):
                 "fields": [
                     "description",
                     "level",
-                    "duration_minutes",
                     "thumbnail",
                     "intro_video_url",
                 ]

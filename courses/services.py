@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import Case, F, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -178,6 +178,14 @@ def _notify_lecture_published(lecture: Lecture) -> None:
 # -- modules ---------------------------------------------------------------------------------
 
 
+def _course_duration_refresh(course_id: int) -> None:
+    """Keep the course's stored total (cards, detail page) equal to its published lectures."""
+    seconds = Lecture.objects.filter(
+        module__course_id=course_id, module__is_published=True, is_published=True
+    ).aggregate(total=Sum("duration_seconds"))["total"]
+    Course.objects.filter(pk=course_id).update(duration_minutes=((seconds or 0) + 59) // 60)
+
+
 @transaction.atomic
 def module_create(
     *, actor, course: Course, title: str, description: str = "", is_published: bool = True
@@ -220,6 +228,7 @@ def module_set_published(*, actor, module: Module, is_published: bool) -> Module
     if module.is_published != is_published:
         module.is_published = is_published
         module.save(update_fields=["is_published"])
+        _course_duration_refresh(module.course_id)
         if is_published:
             _notify_module_published(module)
     return module
@@ -246,6 +255,7 @@ def module_delete(*, actor, module: Module) -> None:
     ]
     Module.objects.filter(pk=module.pk).delete()
     _resequence(Module, [m for m in modules if m.pk != module.pk])
+    _course_duration_refresh(module.course_id)
     _delete_files_on_commit(files)
 
 
@@ -354,6 +364,7 @@ def lecture_create(
         is_published=is_published,
     )
     _save_lecture(lecture)
+    _course_duration_refresh(module.course_id)
     if _is_visible(lecture):
         _notify_lecture_published(lecture)
     return lecture
@@ -409,6 +420,7 @@ def lecture_update(
         lecture.module = Module.objects.select_related("course").get(pk=module.pk)
         lecture.order = len(siblings[module.pk])
     _save_lecture(lecture)
+    _course_duration_refresh(module.course_id)
     if module.pk != old_module_id:
         _resequence(Lecture, [row for row in siblings[old_module_id] if row.pk != lecture.pk])
     _delete_files_on_commit(obsolete)
@@ -425,6 +437,7 @@ def lecture_set_published(*, actor, lecture: Lecture, is_published: bool) -> Lec
     if lecture.is_published != is_published:
         lecture.is_published = is_published
         lecture.save(update_fields=["is_published", "updated_at"])
+        _course_duration_refresh(lecture.module.course_id)
         if _is_visible(lecture):
             _notify_lecture_published(lecture)
     return lecture
@@ -447,4 +460,5 @@ def lecture_delete(*, actor, lecture: Lecture) -> None:
     files = [(f.storage, f.name) for f in (lecture.video_file, lecture.attachment) if f]
     Lecture.objects.filter(pk=lecture.pk).delete()
     _resequence(Lecture, [row for row in lectures if row.pk != lecture.pk])
+    _course_duration_refresh(lecture.module.course_id)
     _delete_files_on_commit(files)

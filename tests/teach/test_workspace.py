@@ -436,3 +436,35 @@ def test_the_lecture_service_refuses_a_video_id_it_cannot_embed(
             video_id=video_id,
         )
     assert not Lecture.objects.filter(title="Bad link").exists()
+
+
+def test_the_course_duration_follows_its_published_lectures(instructor, course):
+    from django.db.models import Sum
+
+    from courses import services
+
+    def minutes():
+        course.refresh_from_db()
+        return course.duration_minutes
+
+    def published_minutes():
+        seconds = Lecture.objects.filter(
+            module__course=course, is_published=True, module__is_published=True
+        ).aggregate(total=Sum("duration_seconds"))["total"]
+        return ((seconds or 0) + 59) // 60
+
+    module = course.modules.order_by("order").first()
+    lecture = services.lecture_create(
+        actor=instructor, module=module, title="Long", duration_seconds=600
+    )
+    with_long = minutes()
+    assert with_long == published_minutes() and with_long >= 10
+    services.lecture_set_published(actor=instructor, lecture=lecture, is_published=False)
+    assert minutes() == with_long - 10
+    services.lecture_set_published(actor=instructor, lecture=lecture, is_published=True)
+    services.module_set_published(actor=instructor, module=module, is_published=False)
+    assert minutes() == published_minutes() < with_long
+    services.module_set_published(actor=instructor, module=module, is_published=True)
+    assert minutes() == with_long
+    services.lecture_delete(actor=instructor, lecture=lecture)
+    assert minutes() == with_long - 10
