@@ -1,0 +1,63 @@
+"""The Redis cache keeps one connection pool per process, whatever Django does per request.
+
+Under ASGI each request gets a cache backend of its own; with Django's own backend each of
+those opened a new connection to Redis. Runs whenever Redis answers (REDIS_URL, or
+127.0.0.1:6379).
+"""
+
+import os
+import runpy
+import threading
+from pathlib import Path
+
+import pytest
+import redis
+
+from edusphere.cache import SharedPoolRedisCache
+
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+SETTINGS = Path(__file__).resolve().parents[2] / "edusphere" / "settings.py"
+REQUESTS = 20
+
+
+@pytest.fixture
+def admin_connection():
+    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        connection.ping()
+    except redis.RedisError:
+        pytest.skip(f"Redis does not answer at {REDIS_URL}")
+    yield connection
+    connection.close()
+
+
+def _connections_received(connection) -> int:
+    return connection.info("stats")["total_connections_received"]
+
+
+def _one_request(results: list, index: int) -> None:
+    # What Django does for each request under ASGI: a new backend, in a new thread.
+    backend = SharedPoolRedisCache(REDIS_URL, {})
+    backend.set(f"edusphere-test-cache:{index}", index, 30)
+    results.append(backend.get(f"edusphere-test-cache:{index}"))
+
+
+def test_backends_made_per_request_share_one_connection(admin_connection):
+    first_use = threading.Thread(target=_one_request, args=([], -1))
+    first_use.start()
+    first_use.join()
+    before = _connections_received(admin_connection)
+    results: list[int] = []
+    for index in range(REQUESTS):
+        thread = threading.Thread(target=_one_request, args=(results, index))
+        thread.start()
+        thread.join()
+    assert sorted(results) == list(range(REQUESTS))
+    # Other clients of this Redis may connect meanwhile; one connection per request may not.
+    assert _connections_received(admin_connection) - before <= 2
+
+
+def test_settings_use_the_shared_pool_backend_with_redis(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    caches = runpy.run_path(str(SETTINGS))["CACHES"]
+    assert caches["default"]["BACKEND"] == "edusphere.cache.SharedPoolRedisCache"
