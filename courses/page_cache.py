@@ -1,10 +1,12 @@
-"""Whole-page cache for the public catalog pages, for anonymous visitors only.
+"""Caches of public course content, forgotten as soon as that content changes.
 
-Those pages are the same for every visitor who is not logged in, and rendering them costs
-far more than serving them (see docs/bench.md). A version number, stored with each cached
-page, is bumped whenever anything they show changes, so a change shows at once; the timeout
-only bounds what counters updated in bulk (enrollment counts) may lag. The version and the
-page are read in one round trip.
+Whole public catalog pages, for anonymous visitors only: those pages are the same for every
+visitor who is not logged in, and rendering them costs far more than serving them (see
+docs/bench.md). And `shared()` values that every learner's pages need, such as a course's
+outline. A version number, stored with each cached entry, is bumped whenever any course,
+module or lecture changes, so a change shows at once; the page timeout only bounds what
+counters updated in bulk (enrollment counts) may lag. The version and the entry are read in
+one round trip.
 """
 
 from functools import wraps
@@ -21,6 +23,8 @@ from courses.models import Category, Course, Lecture, Module
 
 VERSION_KEY = "public-pages:version"
 TIMEOUT_SECONDS = 60
+# Shared values hold no counters: the version alone keeps them right; this bounds memory.
+SHARED_TIMEOUT_SECONDS = 60 * 60
 
 
 def _version() -> int:
@@ -48,6 +52,50 @@ def _cacheable(request) -> bool:
     )
 
 
+def _read(key: str):
+    """(current version, the entry if it was made under that version, else None)."""
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY) or _version()
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return version, entry[1]
+    return version, None
+
+
+def shared(key: str, build, timeout: int = SHARED_TIMEOUT_SECONDS):
+    """(value, version): `build()`, made once per content version for every process.
+
+    Only for values made of course content (courses, modules, lectures): nothing per user.
+    The version read comes before `build()` reads the database, so a value built while a
+    change commits is filed under the older version and rebuilt on the next read.
+    """
+    version, value = _read(key)
+    if value is None:
+        value = build()
+        cache.set(key, (version, value), timeout)
+    return value, version
+
+
+def shared_many(prefix: str, ids, build_missing) -> tuple[dict, int]:
+    """({id: value}, version): `shared()` for many ids in one round trip.
+
+    `build_missing(ids)` returns {id: value} for the ids not cached under this version.
+    """
+    keys = {f"{prefix}:{id_}": id_ for id_ in ids}
+    found = cache.get_many([VERSION_KEY, *keys])
+    version = found.pop(VERSION_KEY, None) or _version()
+    values = {keys[key]: entry[1] for key, entry in found.items() if entry[0] == version}
+    missing = [id_ for id_ in keys.values() if id_ not in values]
+    if missing:
+        built = build_missing(missing)
+        cache.set_many(
+            {f"{prefix}:{id_}": (version, value) for id_, value in built.items()},
+            SHARED_TIMEOUT_SECONDS,
+        )
+        values.update(built)
+    return values, version
+
+
 def cache_for_anonymous(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -55,17 +103,15 @@ def cache_for_anonymous(view):
             return view(request, *args, **kwargs)
         path = sha256(request.get_full_path().encode()).hexdigest()
         key = f"public-pages:{request.LANGUAGE_CODE}:{path}"
-        found = cache.get_many([VERSION_KEY, key])
-        version = found.get(VERSION_KEY) or _version()
-        cached = found.get(key)
-        if cached is not None and cached[0] == version:
-            _version_made_under, content, content_type = cached
+        version, page = _read(key)
+        if page is not None:
+            content, content_type = page
             return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
         # Only plain successful pages that set no cookie (no CSRF token, no session).
         if response.status_code == 200 and not response.cookies and not response.streaming:
-            page = (version, response.content, response["Content-Type"])
-            cache.set(key, page, TIMEOUT_SECONDS)
+            page = (response.content, response["Content-Type"])
+            cache.set(key, (version, page), TIMEOUT_SECONDS)
         return response
 
     return wrapper

@@ -3,12 +3,12 @@
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.http import Http404
-from django.urls import reverse
 
+from courses import page_cache
 from courses.models import Course, Lecture
+from edusphere.paths import path_maker
 from progress.models import Enrollment, LectureCompletion, Review
 
 COMPLETED = "completed"
@@ -16,7 +16,6 @@ AVAILABLE = "available"
 LOCKED = "locked"
 
 _LOOKUP = object()
-_URL_PLACEHOLDER = 9_876_543_210_123
 
 
 def active_enrollment(*, user, course) -> Enrollment | None:
@@ -46,12 +45,20 @@ def can_manage_course(*, user, course) -> bool:
     return user.is_instructor and course.instructors.filter(pk=user.pk).exists()
 
 
-def learnable_course(*, user, slug: str) -> tuple[Course, bool]:
+def _course_by_slug(slug: str) -> Course | None:
+    return Course.objects.filter(slug=slug).first()
+
+
+def learnable_course(*, user, slug: str, shared: bool = False) -> tuple[Course, bool]:
     """The course behind a /learn/ URL and whether `user` manages it; 404 when hidden.
 
-    Drafts and archived courses exist only for their instructors and admins.
+    Drafts and archived courses exist only for their instructors and admins. With `shared`,
+    the course comes from the content cache: for pages that only show it, never for writes.
     """
-    course = Course.objects.filter(slug=slug).first()
+    if shared:
+        course, _version = page_cache.shared(f"course:{slug}", lambda: _course_by_slug(slug))
+    else:
+        course = _course_by_slug(slug)
     if course is None:
         raise Http404
     can_manage = can_manage_course(user=user, course=course)
@@ -108,15 +115,23 @@ class CourseOutline:
     can_manage: bool
     items: list[LectureState]
     completed_ids: frozenset[int]
+    content_version: int | None = None  # of the shared lecture rows; None: read fresh
 
     def __post_init__(self):
         self._by_id = {item.lecture.pk: item for item in self.items}
-        # One reverse() for the whole outline: a reverse per lecture costs more than the rest
-        # of the outline together. The id is the path's last argument, so it is split there.
-        path = reverse("progress:player", args=[self.course.slug, _URL_PLACEHOLDER])
-        before, after = path.rsplit(str(_URL_PLACEHOLDER), 1)
+        player_path = path_maker("progress:player", 2)
         for item in self.items:
-            item.url = f"{before}{item.lecture.pk}{after}"
+            item.url = player_path(self.course.slug, item.lecture.pk)
+
+    @cached_property
+    def fragment_key(self) -> str:
+        """What the rendered outline depends on besides the content version and the page.
+
+        Students at the same point of a course see the same outline, so they share one
+        cached rendering (the unlock rule makes most completions a prefix of the course).
+        """
+        states = (f"{item.state[0]}{item.is_published:d}" for item in self.items)
+        return f"{self.can_manage:d}{''.join(states)}"
 
     def state_of(self, lecture_id: int) -> LectureState | None:
         """None when the lecture is not in this user's outline (other course, unpublished)."""
@@ -172,32 +187,58 @@ def progress_percent(completed: int, total: int) -> int:
     return completed * 100 // total if total else 0
 
 
-def course_outline_state(*, user, course: Course, can_manage=None, enrollment=_LOOKUP):
+def _outline_rows(course_ids) -> dict[int, list[tuple]]:
+    """Every lecture of each course in course order, drafts included, as plain rows.
+
+    Plain rows, not models: a course may have hundreds of lectures, each with a long body.
+    """
+    rows = {course_id: [] for course_id in course_ids}
+    lectures = (
+        Lecture.objects.filter(module__course_id__in=course_ids)
+        .order_by("module__course_id", "module__order", "module_id", "order", "id")
+        .values_list(
+            "module__course_id",
+            "pk",
+            "title",
+            "is_free_preview",
+            "is_published",
+            "module_id",
+            "module__title",
+            "module__is_published",
+        )
+    )
+    for course_id, *row in lectures:
+        rows[course_id].append(tuple(row))
+    return rows
+
+
+def _shared_outline_rows(course_ids) -> tuple[dict[int, list[tuple]], int]:
+    """`_outline_rows`, shared by every learner until the course content changes."""
+    return page_cache.shared_many("course-outline", course_ids, _outline_rows)
+
+
+def course_outline_state(
+    *, user, course: Course, can_manage=None, enrollment=_LOOKUP, shared: bool = False
+):
     """Per-lecture state (completed / available / locked) of `course` for `user`.
 
     A student may open lecture L when the enrollment is active and every published lecture
     before L is completed, or when L is a free preview. Instructors of the course and admins
     open everything, unpublished lectures included (those never count for progress).
     Two queries: the lectures in course order and the enrollment's completions (plus the
-    enrollment and the instructor check when the caller has not done them already).
+    enrollment and the instructor check when the caller has not done them already). With
+    `shared`, the lectures come from the content cache (the same for every learner), for
+    pages that show the outline; writes that check the rule read them fresh.
     """
     if can_manage is None:
         can_manage = can_manage_course(user=user, course=course)
     if enrollment is _LOOKUP:
         enrollment = active_enrollment(user=user, course=course)
-    lectures = Lecture.objects.filter(module__course=course)
-    if not can_manage:
-        lectures = lectures.filter(module__is_published=True, is_published=True)
-    # Plain rows, not models: a course may have hundreds of lectures, each with a long body.
-    rows = lectures.order_by("module__order", "module_id", "order", "id").values_list(
-        "pk",
-        "title",
-        "is_free_preview",
-        "is_published",
-        "module_id",
-        "module__title",
-        "module__is_published",
-    )
+    if shared:
+        rows_of, version = _shared_outline_rows([course.pk])
+    else:
+        rows_of, version = _outline_rows([course.pk]), None
+    rows = rows_of[course.pk]
     active = enrollment is not None and enrollment.is_active
     completed_ids = frozenset(
         LectureCompletion.objects.filter(enrollment=enrollment).values_list("lecture_id", flat=True)
@@ -207,12 +248,14 @@ def course_outline_state(*, user, course: Course, can_manage=None, enrollment=_L
     items = []
     modules: dict[int, OutlineModule] = {}
     all_before_done = True
-    for number, row in enumerate(rows, start=1):
+    for row in rows:
         pk, title, is_free_preview, is_published, module_id, module_title, module_published = row
+        published = is_published and module_published
+        if not (published or can_manage):
+            continue  # students never see a draft
         module = modules.get(module_id)
         if module is None:
             module = modules[module_id] = OutlineModule(module_id, module_title)
-        published = is_published and module_published
         done = pk in completed_ids
         if can_manage or is_free_preview or (active and all_before_done):
             state = COMPLETED if done else AVAILABLE
@@ -221,8 +264,8 @@ def course_outline_state(*, user, course: Course, can_manage=None, enrollment=_L
         if published:
             all_before_done = all_before_done and done
         lecture = OutlineLecture(pk, module, title, is_free_preview)
-        items.append(LectureState(lecture, state, number, published))
-    return CourseOutline(course, enrollment, can_manage, items, completed_ids)
+        items.append(LectureState(lecture, state, len(items) + 1, published))
+    return CourseOutline(course, enrollment, can_manage, items, completed_ids, version)
 
 
 def lecture_for(item: LectureState) -> Lecture:
@@ -231,26 +274,12 @@ def lecture_for(item: LectureState) -> Lecture:
 
 
 def my_learning(*, user):
-    """The user's active enrollments in published courses, with progress, in one query."""
-    counted = Q(is_published=True, module__is_published=True)
-    total = (
-        Lecture.objects.filter(counted, module__course=OuterRef("course"))
-        .values("module__course")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    done = (
-        LectureCompletion.objects.filter(
-            enrollment=OuterRef("pk"),
-            lecture__is_published=True,
-            lecture__module__is_published=True,
-        )
-        .values("enrollment")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    zero = Value(0, output_field=IntegerField())
-    enrollments = (
+    """The user's active enrollments in published courses, with progress.
+
+    Two queries (the enrollments, their completions) and the courses' lectures from the
+    shared cache, which knows which ones count.
+    """
+    enrollments = list(
         Enrollment.objects.filter(
             student=user,
             status=Enrollment.Status.ACTIVE,
@@ -259,17 +288,28 @@ def my_learning(*, user):
         .select_related("course", "last_lecture")
         # What the cards show; descriptions and lecture bodies can be long.
         .only(
+            "course_id",
             "completed_at",
             "last_lecture__title",
             *(f"course__{name}" for name in ("title", "slug", "status")),
         )
-        .annotate(
-            lecture_total=Coalesce(Subquery(total, output_field=IntegerField()), zero),
-            lecture_done=Coalesce(Subquery(done, output_field=IntegerField()), zero),
-        )
         .order_by(F("last_activity_at").desc(nulls_last=True), "-enrolled_at", "-id")
     )
-    enrollments = list(enrollments)
+    if not enrollments:
+        return enrollments
+    completed: dict[int, set[int]] = {enrollment.pk: set() for enrollment in enrollments}
+    for enrollment_id, lecture_id in LectureCompletion.objects.filter(
+        enrollment__in=completed
+    ).values_list("enrollment_id", "lecture_id"):
+        completed[enrollment_id].add(lecture_id)
+    rows_of, _version = _shared_outline_rows({e.course_id for e in enrollments})
+    course_path = path_maker("courses:detail")
+    resume_path = path_maker("progress:resume")
     for enrollment in enrollments:
-        enrollment.percent = progress_percent(enrollment.lecture_done, enrollment.lecture_total)
+        # A row is (pk, title, is_free_preview, is_published, module_id, module title,
+        # module is_published): only lectures published in published modules count.
+        counted = {row[0] for row in rows_of[enrollment.course_id] if row[3] and row[6]}
+        enrollment.percent = progress_percent(len(counted & completed[enrollment.pk]), len(counted))
+        enrollment.course_url = course_path(enrollment.course.slug)
+        enrollment.resume_url = resume_path(enrollment.course.slug)
     return enrollments

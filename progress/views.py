@@ -36,11 +36,14 @@ MEDIA_TYPES = {
 MEDIA_FIELDS = {"video": "video_file", "attachment": "attachment"}
 
 
-def _outline_item(request, slug, lecture_id):
-    """(course, outline, item) for a lecture URL; 404 when the user may not know it exists."""
-    course, can_manage = selectors.learnable_course(user=request.user, slug=slug)
+def _outline_item(request, slug, lecture_id, *, shared=False):
+    """(course, outline, item) for a lecture URL; 404 when the user may not know it exists.
+
+    `shared`: course content from the cache, for pages that only read (see selectors).
+    """
+    course, can_manage = selectors.learnable_course(user=request.user, slug=slug, shared=shared)
     outline = selectors.course_outline_state(
-        user=request.user, course=course, can_manage=can_manage
+        user=request.user, course=course, can_manage=can_manage, shared=shared
     )
     item = outline.state_of(lecture_id)
     if item is None:
@@ -70,9 +73,9 @@ def my_learning(request):
 @login_required
 @require_GET
 def resume(request, slug):
-    course, can_manage = selectors.learnable_course(user=request.user, slug=slug)
+    course, can_manage = selectors.learnable_course(user=request.user, slug=slug, shared=True)
     outline = selectors.course_outline_state(
-        user=request.user, course=course, can_manage=can_manage
+        user=request.user, course=course, can_manage=can_manage, shared=True
     )
     if outline.enrollment is None and not can_manage:
         messages.info(request, _("Enroll in this course to start learning."))
@@ -103,7 +106,7 @@ def _player_context(course, outline, item, lecture):
 
 @require_GET
 def player(request, slug, lecture_id):
-    course, outline, item = _outline_item(request, slug, lecture_id)
+    course, outline, item = _outline_item(request, slug, lecture_id, shared=True)
     if not item.is_open:
         return _locked_redirect(request, course, outline)
     lecture = selectors.lecture_for(item)
@@ -119,8 +122,9 @@ def complete(request, slug, lecture_id):
     course, outline, item = _outline_item(request, slug, lecture_id)
     # Raises PermissionDenied (403) for a locked lecture or without an active enrollment.
     services.lecture_complete(user=request.user, course=course, lecture=item.lecture)
+    # The response only shows the new state: its lectures may come from the shared cache.
     outline = selectors.course_outline_state(
-        user=request.user, course=course, can_manage=outline.can_manage
+        user=request.user, course=course, can_manage=outline.can_manage, shared=True
     )
     item = outline.state_of(lecture_id)
     if request.htmx:
@@ -139,7 +143,7 @@ def lecture_media(request, slug, lecture_id, kind):
     """Private lecture media, behind the same unlock rule as the player."""
     if kind not in MEDIA_FIELDS:
         raise Http404
-    course, outline, item = _outline_item(request, slug, lecture_id)
+    course, outline, item = _outline_item(request, slug, lecture_id, shared=True)
     if not item.is_open:
         raise Http404
     file = getattr(selectors.lecture_for(item), MEDIA_FIELDS[kind])

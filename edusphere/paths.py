@@ -1,0 +1,34 @@
+"""reverse() once for a whole list: pages that link every row to the same view.
+
+Each reverse() costs about 0.1 ms, more than rendering the row that holds the link; a list of
+fifty lectures or a page of courses would spend most of its time there.
+"""
+
+from collections.abc import Callable
+
+from django.urls import reverse
+
+# Stand-ins that no real argument equals; each matches both int and slug converters.
+_PLACEHOLDERS = ("9876543210123", "9876543210456", "9876543210789")
+
+
+def path_maker(viewname: str, arity: int = 1) -> Callable[..., str]:
+    """A function of the view's positional arguments that returns reverse()'s path.
+
+    For trusted values that pass the URL's converters unchanged (ids and ASCII slugs): unlike
+    reverse(), it neither checks nor quotes them.
+    """
+    placeholders = _PLACEHOLDERS[:arity]
+    path = reverse(viewname, args=placeholders)
+    pieces = [path]
+    for placeholder in placeholders:
+        before, after = pieces.pop().split(placeholder, 1)
+        pieces += [before, after]
+
+    def make(*args) -> str:
+        out = [pieces[0]]
+        for value, piece in zip(args, pieces[1:], strict=True):
+            out += [str(value), piece]
+        return "".join(out)
+
+    return make
