@@ -269,8 +269,15 @@ def course_outline_state(
 
 
 def lecture_for(item: LectureState) -> Lecture:
-    """The whole lecture behind an outline entry, for the player and its media."""
-    return Lecture.objects.get(pk=item.lecture.pk)
+    """The whole lecture behind an outline entry, for the player and its media.
+
+    From the shared content cache: a lecture is the same for everyone who may open it, and
+    `item` has already been checked against the unlock rule.
+    """
+    lecture, _version = page_cache.shared(
+        f"lecture:{item.lecture.pk}", lambda: Lecture.objects.get(pk=item.lecture.pk)
+    )
+    return lecture
 
 
 def my_learning(*, user):

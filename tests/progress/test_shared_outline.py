@@ -41,8 +41,18 @@ def test_a_second_view_reads_the_course_and_its_lectures_from_the_cache(
     assert len(reads(first, 'FROM "courses_course"')) == 1
     assert len(reads(first, 'FROM "courses_lecture"')) == 2  # the outline's rows, the lecture
     assert reads(second, 'FROM "courses_course"') == []
-    # Only the lecture being played is read: its body and media are not in the outline.
-    assert len(reads(second, 'FROM "courses_lecture"')) == 1
+    assert reads(second, 'FROM "courses_lecture"') == []
+
+
+def test_an_edited_lecture_body_shows_once_committed(
+    student_client, course, lectures, enrollment, django_capture_on_commit_callbacks
+):
+    url = player_url(course, lectures[0])
+    assert "Fresh paragraph" not in student_client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        lectures[0].body = "Fresh paragraph"
+        lectures[0].save()
+    assert "<p>Fresh paragraph</p>" in student_client.get(url).content.decode()
 
 
 def test_an_edit_shows_in_the_player_once_committed(
