@@ -1,0 +1,102 @@
+"""The header badge is counted once and cached per user, and never shows a stale count.
+
+Every way a user's notifications change (one notification, a bulk send, reading one, reading
+all, an admin's edit or delete) makes the next page count again, once the change commits.
+"""
+
+from functools import partial
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from notifications.models import Notification
+from notifications.services import (
+    notification_mark_all_read,
+    notification_mark_read,
+    notify,
+    notify_many,
+)
+from tests.factories import NotificationFactory, StudentFactory
+
+pytestmark = pytest.mark.django_db
+PAGE = "/learn/"
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    return partial(django_capture_on_commit_callbacks, execute=True)
+
+
+def _badge(client) -> str:
+    html = client.get(PAGE).content.decode()
+    return html.split('data-unread-count aria-hidden="true">', 1)[1].split("<", 1)[0]
+
+
+def _count_queries(client) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(PAGE).status_code == 200
+    return sum('FROM "notifications_notification"' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_the_second_page_reads_the_badge_from_the_cache(client, student):
+    NotificationFactory.create_batch(2, recipient=student)
+    client.force_login(student)
+    assert _count_queries(client) == 1
+    assert _count_queries(client) == 0
+    assert _badge(client) == "2"
+
+
+def test_each_user_sees_their_own_count(client, student):
+    other = StudentFactory()
+    NotificationFactory.create_batch(2, recipient=student)
+    NotificationFactory(recipient=other)
+    client.force_login(student)
+    assert _badge(client) == "2"
+    client.force_login(other)
+    assert _badge(client) == "1"
+
+
+def test_every_kind_of_change_shows_on_the_next_page(client, student, committed):
+    client.force_login(student)
+    assert _badge(client) == "0"
+
+    with committed():
+        first = notify(recipient=student, kind=Notification.Kind.NEW_LECTURE, title="One")
+    assert _badge(client) == "1"
+
+    with committed():
+        notify_many(
+            recipients=[student, StudentFactory()], kind=Notification.Kind.NEW_LECTURE, title="Two"
+        )
+    assert _badge(client) == "2"
+
+    with committed():
+        notification_mark_read(user=student, notification_id=first.pk)
+    assert _badge(client) == "1"
+
+    with committed():
+        notify(recipient=student, kind=Notification.Kind.NEW_LECTURE, title="Three")
+    with committed():
+        notification_mark_all_read(user=student)
+    assert _badge(client) == "0"
+
+    # What an admin can do: mark one unread again, delete another.
+    edited, deleted = Notification.objects.filter(recipient=student)[:2]
+    with committed():
+        edited.read_at = None
+        edited.save()
+    assert _badge(client) == "1"
+    with committed():
+        edited.delete()
+        deleted.delete()
+    assert _badge(client) == "0"
+
+
+def test_a_rolled_back_change_keeps_the_cached_count(client, student):
+    NotificationFactory(recipient=student)
+    client.force_login(student)
+    assert _badge(client) == "1"
+    # Never committed (the test's transaction is rolled back): no new token, no new count.
+    NotificationFactory(recipient=student)
+    assert _count_queries(client) == 0
