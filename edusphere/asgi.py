@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels (served by daphne)."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -22,3 +23,9 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything loaded so far (modules, classes, the URL tree, Django's registries) lives as long as
+# the process. A full collection would re-examine it each time, and a full collection stops
+# the event loop: every live message and response of the process waits for it. Leave it out.
+gc.collect()
+gc.freeze()

@@ -9,7 +9,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from notifications import selectors
+from notifications import selectors, shards
 from notifications.models import Notification
 from notifications.services import notification_mark_read, shard_group_name, user_group_name
 
@@ -27,12 +27,13 @@ RATE_LIMIT = 10  # client messages ...
 RATE_WINDOW_SECONDS = 10.0  # ... per this many seconds, per socket
 
 # Group events carry everything they show and touch no database.
-LIVE_EVENTS = frozenset({"notification.created", "notifications.created", "unread.count"})
+LIVE_EVENTS = frozenset({"notification.created", "unread.count"})
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
-    """Each logged-in user's sockets join a group of their own (`user_group_name`) and their
-    shard's group (`shard_group_name`), where bulk notifications arrive.
+    """Each logged-in user's sockets join a group of their own (`user_group_name`); bulk
+    notifications arrive through the process's one listener to their shard's group
+    (`shard_group_name`, see notifications.shards).
 
     Server -> client: {"type": "unread_count", "unread_count": n} on connect and whenever the
     count changes; {"type": "notification", "notification": {...}, "unread_count": n} for
@@ -66,16 +67,16 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.recent = deque(maxlen=RATE_LIMIT)
         self.group_name = user_group_name(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
-        # Bulk notifications arrive once per shard, for every socket of that shard.
         self.shard_group = shard_group_name(user.pk)
-        await self.channel_layer.group_add(self.shard_group, self.channel_name)
+        await shards.join(self.channel_layer, self.shard_group, user.pk, self)
         count = await database_sync_to_async(selectors.unread_count)(user=user)
         await self.send_json({"type": "unread_count", "unread_count": count})
 
     async def disconnect(self, code):
-        for group in (self.group_name, self.shard_group):
-            if group:
-                await self.channel_layer.group_discard(group, self.channel_name)
+        if self.shard_group:
+            await shards.leave(self.channel_layer, self.shard_group, self.user.pk, self)
+        if self.group_name:
+            await self.channel_layer.group_discard(self.group_name, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.closing or self.group_name is None:
@@ -136,12 +137,11 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             }
         )
 
-    async def notifications_created(self, event):
-        entry = event["recipients"].get(str(self.user.pk))
-        if entry is None:
-            return  # a bulk notification for other users of this shard
-        notification_id, unread = entry
-        notification = {**event["notification"], "id": notification_id}
+    async def bulk_notification(self, notification: dict, notification_id: int, unread: int):
+        """This user's entry of a `notifications.created` shard message."""
+        if self.closing:
+            return
+        notification = {**notification, "id": notification_id}
         await self.send_json(
             {"type": "notification", "notification": notification, "unread_count": unread}
         )

@@ -17,8 +17,9 @@ Live messages sent to the group `user_group_name(user_id)` (handled by
 A bulk notification to more users than there are shards goes instead to the shard groups
 `shard_group_name(user_id)`, one message per shard: `{"type": "notifications.created",
 "notification": {...without "id"}, "recipients": {"<user id>": [notification id, count]}}`;
-each socket picks its own entry, if any. One publish per shard instead of one per user is
-what keeps a notification to a thousand students under a fraction of a second.
+each server process reads it once and hands each entry to that user's sockets, if any there
+(notifications.shards). One publish per shard instead of one per user is what keeps a
+notification to a thousand students under a fraction of a second.
 """
 
 import logging

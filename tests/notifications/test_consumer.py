@@ -218,6 +218,85 @@ def test_a_bulk_notification_beyond_the_shards_reaches_each_recipient_once():
     run(scenario)
 
 
+def _same_shard(users):
+    group = shard_group_name(users[0].pk)
+    return group, [u for u in users if shard_group_name(u.pk) == group]
+
+
+def test_a_server_listens_to_a_shard_once_for_all_its_sockets(settings):
+    # Were each socket in the shard group, each would wake up for, and decode, every bulk
+    # message of its shard.
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    users = StudentFactory.create_batch(LIVE_SHARDS * 3)
+    group, same = _same_shard(users)
+    clients = [logged_in_client(u) for u in same]
+
+    async def scenario():
+        sockets = [await connected(c) for c in clients]
+        for socket in sockets:
+            await socket.receive_json_from(timeout=TIMEOUT)  # the count on connect
+        layer = get_channel_layer()
+        assert len(layer.groups[group]) == 1
+        await sync_to_async(notify_many)(
+            recipients=users, kind=Notification.Kind.NEW_LECTURE, title="Bulk"
+        )
+        for socket in sockets:
+            message = await socket.receive_json_from(timeout=TIMEOUT)
+            assert message["notification"]["title"] == "Bulk"
+        for socket in sockets:
+            await socket.disconnect()
+        assert group not in layer.groups  # the last socket out unsubscribes the server
+
+    run(scenario)
+
+
+def test_bulk_notifications_reach_a_shard_whose_sockets_came_and_went():
+    users = StudentFactory.create_batch(LIVE_SHARDS * 3)
+    _group, (first_user, second_user, *_rest) = _same_shard(users)
+    first, second = logged_in_client(first_user), logged_in_client(second_user)
+
+    async def scenario():
+        gone = await connected(first)
+        await gone.receive_json_from(timeout=TIMEOUT)
+        await gone.disconnect()  # the shard's last socket: the server stops listening
+        staying, leaving = await connected(second), await connected(first)
+        for socket in (staying, leaving):
+            await socket.receive_json_from(timeout=TIMEOUT)
+        await leaving.disconnect()  # not the last one: the server keeps listening
+        await sync_to_async(notify_many)(
+            recipients=users, kind=Notification.Kind.NEW_LECTURE, title="Bulk"
+        )
+        message = await staying.receive_json_from(timeout=TIMEOUT)
+        assert message["notification"]["title"] == "Bulk"
+        assert await staying.receive_nothing(timeout=0.1)
+        await staying.disconnect()
+
+    run(scenario)
+
+
+def test_a_malformed_shard_message_does_not_silence_the_shard(student, caplog):
+    client = logged_in_client(student)
+
+    async def scenario():
+        socket = await connected(client)
+        await socket.receive_json_from(timeout=TIMEOUT)
+        layer = get_channel_layer()
+        group = shard_group_name(student.pk)
+        await layer.group_send(group, {"type": "notifications.created"})
+        entry = {str(student.pk): [1, 5]}
+        notification = {"kind": ENROLLED, "title": "Later", "body": "", "link": "", "created": ""}
+        await layer.group_send(
+            group,
+            {"type": "notifications.created", "notification": notification, "recipients": entry},
+        )
+        message = await socket.receive_json_from(timeout=TIMEOUT)
+        assert (message["notification"]["title"], message["unread_count"]) == ("Later", 5)
+        await socket.disconnect()
+
+    run(scenario)
+    assert "Malformed bulk notification" in caplog.text
+
+
 def test_a_rolled_back_action_never_reaches_the_socket():
     user = StudentFactory()
     client = logged_in_client(user)
