@@ -18,7 +18,7 @@ from pathlib import Path
 import django
 
 # Bump when the seeded data changes shape, so existing bench databases are rebuilt.
-SEED_VERSION = 1
+SEED_VERSION = 2
 MARKER_TABLE = "bench_seed_marker"
 PASSWORD = "bench-password-not-a-secret"
 LECTURES_PER_MODULE = 10
@@ -519,11 +519,7 @@ def fixtures(marker: dict, sockets: int) -> dict:
     course = Course.objects.order_by("id")[marker["bench_rank"]]
     student = User.objects.get(email="bench-student@bench.example")
     instructor = User.objects.get(email="bench-instructor@bench.example")
-    # The dashboards are admin pages; the admin is made here so old seeds need no rebuild.
-    admin, _ = User.objects.get_or_create(
-        email="bench-admin@bench.example",
-        defaults={"role": "admin", "is_staff": True, "is_superuser": True, "name": "Bench Admin"},
-    )
+    admin = User.objects.get(email="bench-admin@bench.example")
     enrollment = Enrollment.objects.get(student=student, course=course)
     done = enrollment.completions.count()
     lectures = list(
