@@ -9,6 +9,7 @@ counters updated in bulk (enrollment counts) may lag. The version and the entry 
 one round trip.
 """
 
+import time
 from functools import wraps
 from hashlib import sha256
 
@@ -23,12 +24,19 @@ from courses.models import Category, Course, Lecture, Module
 
 VERSION_KEY = "public-pages:version"
 TIMEOUT_SECONDS = 60
-# Shared values hold no counters: the version alone keeps them right; this bounds memory.
+# The version keeps shared values right. Counters on a cached course (enrollment count,
+# rating) may lag: the pages that read shared values do not show them. This bounds memory.
 SHARED_TIMEOUT_SECONDS = 60 * 60
 
 
+def _fresh_version() -> int:
+    # Never a number used before: were the version key lost (eviction, a Redis restart),
+    # entries cached under an older number must not become valid again.
+    return time.time_ns()
+
+
 def _version() -> int:
-    return cache.get_or_set(VERSION_KEY, 1, timeout=None)
+    return cache.get_or_set(VERSION_KEY, _fresh_version, timeout=None)
 
 
 def public_pages_changed() -> None:
@@ -38,7 +46,7 @@ def public_pages_changed() -> None:
         try:
             cache.incr(VERSION_KEY)
         except ValueError:
-            cache.set(VERSION_KEY, 2, timeout=None)
+            cache.set(VERSION_KEY, _fresh_version(), timeout=None)
 
     transaction.on_commit(bump)
 
@@ -72,7 +80,8 @@ def shared(key: str, build, timeout: int = SHARED_TIMEOUT_SECONDS):
     version, value = _read(key)
     if value is None:
         value = build()
-        cache.set(key, (version, value), timeout)
+        if value is not None:  # "not found" is not kept: unknown keys must not fill the cache
+            cache.set(key, (version, value), timeout)
     return value, version
 
 
@@ -102,7 +111,8 @@ def cache_for_anonymous(view):
         if not _cacheable(request):
             return view(request, *args, **kwargs)
         path = sha256(request.get_full_path().encode()).hexdigest()
-        key = f"public-pages:{request.LANGUAGE_CODE}:{path}"
+        # "page" names the entry's shape: processes of an older release read other keys.
+        key = f"public-pages:page:{request.LANGUAGE_CODE}:{path}"
         version, page = _read(key)
         if page is not None:
             content, content_type = page

@@ -101,3 +101,27 @@ def test_a_reordered_outline_shows_at_once(client, django_capture_on_commit_call
         lecture_move(actor=instructor, lecture=second, direction="up")
     html = client.get(course.get_absolute_url()).content.decode()
     assert html.index(second.title) < html.index(first.title)
+
+
+def test_a_lost_version_never_brings_back_older_entries(client, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from courses.page_cache import VERSION_KEY
+
+    course = CourseFactory(title="First title")
+    assert "First title" in client.get("/courses/").content.decode()  # cached, version v
+    with django_capture_on_commit_callbacks(execute=True):
+        course.title = "Second title"
+        course.save()  # v + 1; the page cached under v stays in the cache until it expires
+    cache.delete(VERSION_KEY)  # evicted, or Redis restarted with part of its keys
+    html = client.get("/courses/").content.decode()
+    assert "Second title" in html and "First title" not in html
+
+
+def test_unknown_courses_are_not_kept_in_the_cache(client):
+    from django.core.cache import cache
+
+    student = StudentFactory()
+    client.force_login(student)
+    assert client.get("/learn/no-such-course/lectures/1/").status_code == 404
+    assert not cache.has_key("course:no-such-course")
