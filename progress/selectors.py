@@ -275,8 +275,10 @@ def lecture_for(item: LectureState) -> Lecture:
     `item` has already been checked against the unlock rule.
     """
     lecture, _version = page_cache.shared(
-        f"lecture:{item.lecture.pk}", lambda: Lecture.objects.get(pk=item.lecture.pk)
+        f"lecture:{item.lecture.pk}", lambda: Lecture.objects.filter(pk=item.lecture.pk).first()
     )
+    if lecture is None:
+        raise Http404  # deleted after the outline was read
     return lecture
 
 

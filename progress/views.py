@@ -122,9 +122,8 @@ def complete(request, slug, lecture_id):
     course, outline, item = _outline_item(request, slug, lecture_id)
     # Raises PermissionDenied (403) for a locked lecture or without an active enrollment.
     services.lecture_complete(user=request.user, course=course, lecture=item.lecture)
-    # The response only shows the new state: its lectures may come from the shared cache.
     outline = selectors.course_outline_state(
-        user=request.user, course=course, can_manage=outline.can_manage, shared=True
+        user=request.user, course=course, can_manage=outline.can_manage
     )
     item = outline.state_of(lecture_id)
     if request.htmx:

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from courses.models import Lecture
 from progress.models import LectureCompletion
-from tests.factories import EnrollmentFactory, StudentFactory
+from tests.factories import EnrollmentFactory, LectureFactory, StudentFactory
 from tests.progress.conftest import complete_url, player_url
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +139,14 @@ def test_my_learning_progress_and_links_follow_committed_changes(
         lectures[3].delete()
     html = student_client.get(reverse("progress:my_learning")).content.decode()
     assert 'value="33"' in html
+
+
+def test_completing_a_lecture_the_cache_does_not_know_yet(
+    student_client, course, lectures, enrollment
+):
+    student_client.get(player_url(course, lectures[0]))  # the shared rows: four lectures
+    # Committed, but its cache refresh has not run yet.
+    new = LectureFactory(module=lectures[-1].module, order=9, is_free_preview=True)
+    response = student_client.post(complete_url(course, new), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert f'data-lecture-id="{new.pk}" data-state="completed"' in response.content.decode()
