@@ -45,6 +45,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     group_name = None
     shard_group = None
     closing = False
+    pending = None
 
     async def dispatch(self, message):
         # Channels closes stale database connections before every handler, on the one thread
@@ -68,9 +69,21 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.group_name = user_group_name(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         self.shard_group = shard_group_name(user.pk)
-        await shards.join(self.channel_layer, self.shard_group, user.pk, self)
-        count = await database_sync_to_async(selectors.unread_count)(user=user)
-        await self.send_json({"type": "unread_count", "unread_count": count})
+        # Bulk notifications that arrive before the first count is out wait here, so the
+        # browser never sees an older count after a newer one.
+        self.pending = []
+        try:
+            await shards.join(self.channel_layer, self.shard_group, user.pk, self)
+            count = await database_sync_to_async(selectors.unread_count)(user=user)
+            await self.send_json({"type": "unread_count", "unread_count": count})
+            pending, self.pending = self.pending, None
+            for message in pending:
+                await self.send_json(message)
+        except BaseException:
+            # Channels calls disconnect() only after connect() returned: leave the shard here,
+            # or the process would keep this socket registered for good.
+            await shards.leave(self.channel_layer, self.shard_group, user.pk, self)
+            raise
 
     async def disconnect(self, code):
         if self.shard_group:
@@ -142,9 +155,11 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         if self.closing:
             return
         notification = {**notification, "id": notification_id}
-        await self.send_json(
-            {"type": "notification", "notification": notification, "unread_count": unread}
-        )
+        message = {"type": "notification", "notification": notification, "unread_count": unread}
+        if self.pending is not None:
+            self.pending.append(message)  # connect() sends it after the first count
+            return
+        await self.send_json(message)
 
     async def unread_count(self, event):
         await self.send_json({"type": "unread_count", "unread_count": event["unread_count"]})

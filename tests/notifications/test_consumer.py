@@ -1,6 +1,7 @@
 """The notification socket through the full ASGI stack: origin check, session auth, groups."""
 
 import asyncio
+import contextlib
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -416,5 +417,23 @@ def test_a_flood_closes_the_socket(student):
             assert await socket.receive_json_from(timeout=TIMEOUT) == {"type": "pong"}
         assert await closed_with(socket) == 4429
         assert await socket.receive_nothing(timeout=0.1)  # nothing after the close
+
+    run(scenario)
+
+
+def test_a_socket_dropped_during_its_connect_leaves_the_shard(settings, student):
+    # Channels calls disconnect() only after connect() returned: a handshake cut short (the
+    # server cancelling the socket's task) must not leave it registered with its shard.
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    client = logged_in_client(student)
+
+    async def scenario():
+        socket = socket_for(client)
+        ok, _ = await socket.connect(timeout=TIMEOUT)  # accepted; connect() goes on
+        assert ok
+        socket.future.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await socket.future
+        assert shard_group_name(student.pk) not in get_channel_layer().groups
 
     run(scenario)
