@@ -12,3 +12,8 @@ class NotificationAdmin(admin.ModelAdmin):
     raw_id_fields = ["recipient"]
     date_hierarchy = "created_at"
     readonly_fields = ["created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A notification belongs to one user for good: handing it to another would leave the
+        # first user's cached unread count (notifications.badge) too high.
+        return [*self.readonly_fields, "recipient"] if obj else self.readonly_fields

@@ -100,3 +100,17 @@ def test_a_rolled_back_change_keeps_the_cached_count(client, student):
     # Never committed (the test's transaction is rolled back): no new token, no new count.
     NotificationFactory(recipient=student)
     assert _count_queries(client) == 0
+
+
+def test_the_admin_cannot_hand_a_notification_to_another_user(client, admin_user, student):
+    notification = NotificationFactory(recipient=student)
+    other = StudentFactory()
+    client.force_login(admin_user)
+    url = f"/admin/notifications/notification/{notification.pk}/change/"
+    response = client.post(
+        url, {"recipient": other.pk, "kind": notification.kind, "title": "Moved", "body": ""}
+    )
+    assert response.status_code == 302
+    notification.refresh_from_db()
+    assert notification.recipient == student
+    assert notification.title == "Moved"
