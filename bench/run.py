@@ -453,7 +453,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="edusphere-bench-") as tmp_name:
         tmp = Path(tmp_name)
         env = server_env(tmp, secrets.token_urlsafe(64), redis_url)
-        envs = [{**env, "DATABASE_URL": cfg.bench_database_url(scale)} for scale in scales]
+        # Each server caches under a prefix of its own, fresh for each run: the two scales share
+        # paths (the catalog pages) and ids, and a previous seed's entries must not be served.
+        run_id = secrets.token_hex(4)
+        envs = [
+            {
+                **env,
+                "DATABASE_URL": cfg.bench_database_url(scale),
+                "CACHE_KEY_PREFIX": f"bench-{run_id}-{scale:g}",
+            }
+            for scale in scales
+        ]
         # Seeding, migrating and collectstatic are independent: run them side by side.
         prepared = [start_prepare(cfg, scale, env, tmp) for scale in scales]
         static = subprocess.Popen(

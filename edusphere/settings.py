@@ -124,7 +124,14 @@ if DB_IS_POSTGRES:
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "edusphere.cache.SharedPoolRedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "edusphere.cache.SharedPoolRedisCache",
+            "LOCATION": REDIS_URL,
+            # Sites that share one Redis database keep apart by prefix (like the channel layer).
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=""),
+        }
+    }
     # Sessions are read on every logged-in request: from the shared cache, written through to
     # the database. Only with a shared cache: a per-process cache would keep serving a session
     # that another process has logged out.

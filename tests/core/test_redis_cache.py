@@ -59,5 +59,12 @@ def test_backends_made_per_request_share_one_connection(admin_connection):
 
 def test_settings_use_the_shared_pool_backend_with_redis(monkeypatch):
     monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    monkeypatch.delenv("CACHE_KEY_PREFIX", raising=False)
     caches = runpy.run_path(str(SETTINGS))["CACHES"]
     assert caches["default"]["BACKEND"] == "edusphere.cache.SharedPoolRedisCache"
+    assert caches["default"]["KEY_PREFIX"] == ""
+
+    # Two sites sharing one Redis database keep apart by prefix.
+    monkeypatch.setenv("CACHE_KEY_PREFIX", "second-site")
+    caches = runpy.run_path(str(SETTINGS))["CACHES"]
+    assert caches["default"]["KEY_PREFIX"] == "second-site"
