@@ -60,14 +60,11 @@ def _cacheable(request) -> bool:
     )
 
 
-def _read(key: str):
-    """(current version, the entry if it was made under that version, else None)."""
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY) or _version()
-    entry = found.get(key)
-    if entry is not None and entry[0] == version:
-        return version, entry[1]
-    return version, None
+def _read(keys) -> tuple[int, dict]:
+    """(current version, {key: value} of the `keys` cached under it), in one round trip."""
+    found = cache.get_many([VERSION_KEY, *keys])
+    version = found.pop(VERSION_KEY, None) or _version()
+    return version, {key: entry[1] for key, entry in found.items() if entry[0] == version}
 
 
 def shared(key: str, build, timeout: int = SHARED_TIMEOUT_SECONDS):
@@ -77,11 +74,12 @@ def shared(key: str, build, timeout: int = SHARED_TIMEOUT_SECONDS):
     The version read comes before `build()` reads the database, so a value built while a
     change commits is filed under the older version and rebuilt on the next read.
     """
-    version, value = _read(key)
-    if value is None:
-        value = build()
-        if value is not None:  # "not found" is not kept: unknown keys must not fill the cache
-            cache.set(key, (version, value), timeout)
+    version, cached = _read([key])
+    if key in cached:
+        return cached[key], version
+    value = build()
+    if value is not None:  # "not found" is not kept: unknown keys must not fill the cache
+        cache.set(key, (version, value), timeout)
     return value, version
 
 
@@ -91,9 +89,8 @@ def shared_many(prefix: str, ids, build_missing) -> tuple[dict, int]:
     `build_missing(ids)` returns {id: value} for the ids not cached under this version.
     """
     keys = {f"{prefix}:{id_}": id_ for id_ in ids}
-    found = cache.get_many([VERSION_KEY, *keys])
-    version = found.pop(VERSION_KEY, None) or _version()
-    values = {keys[key]: entry[1] for key, entry in found.items() if entry[0] == version}
+    version, cached = _read(keys)
+    values = {keys[key]: value for key, value in cached.items()}
     missing = [id_ for id_ in keys.values() if id_ not in values]
     if missing:
         built = build_missing(missing)
@@ -113,9 +110,9 @@ def cache_for_anonymous(view):
         path = sha256(request.get_full_path().encode()).hexdigest()
         # "page" names the entry's shape: processes of an older release read other keys.
         key = f"public-pages:page:{request.LANGUAGE_CODE}:{path}"
-        version, page = _read(key)
-        if page is not None:
-            content, content_type = page
+        version, cached = _read([key])
+        if key in cached:
+            content, content_type = cached[key]
             return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
         # Only plain successful pages that set no cookie (no CSRF token, no session).
