@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from notifications.models import Notification
@@ -56,6 +56,15 @@ def badge_changed(user_ids: Iterable[int]) -> None:
         transaction.on_commit(
             lambda: cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), TIMEOUT_SECONDS)
         )
+
+
+@receiver(pre_save, sender=Notification)
+def _notification_moving(instance, update_fields=None, **kwargs):
+    # A notification handed to another user lowers the first user's count too.
+    if instance.pk is None or (update_fields is not None and "recipient" not in update_fields):
+        return
+    before = Notification.objects.filter(pk=instance.pk).values_list("recipient_id", flat=True)
+    badge_changed(user_id for user_id in before if user_id != instance.recipient_id)
 
 
 @receiver([post_save, post_delete], sender=Notification)

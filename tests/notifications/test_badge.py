@@ -114,3 +114,15 @@ def test_the_admin_cannot_hand_a_notification_to_another_user(client, admin_user
     notification.refresh_from_db()
     assert notification.recipient == student
     assert notification.title == "Moved"
+
+
+def test_a_notification_given_to_another_user_leaves_the_first_users_count(
+    client, student, committed
+):
+    notification = NotificationFactory(recipient=student)
+    client.force_login(student)
+    assert _badge(client) == "1"
+    with committed():  # any writer, not only the admin (which refuses it)
+        notification.recipient = StudentFactory()
+        notification.save()
+    assert _badge(client) == "0"
