@@ -43,18 +43,35 @@ def _prepare_server_process():
         conn.connection = None
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
+    # The test process sets this for its own ORM calls once Playwright runs; a server
+    # forked after that must still refuse database access from async code, as in production.
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def _close_database_sessions():
+    # A connection pool is process-wide: a child forked while it holds idle sessions takes
+    # them from its copy of the pool while this process takes the same ones from the
+    # original, and the two then read each other's query results (or wait forever for
+    # a reply the other consumed). Closed here, each process opens its own on next use.
+    from django.db import connections
+
+    connections.close_all()
+    for conn in connections.all():
+        if hasattr(conn, "close_pool"):
+            conn.close_pool()
 
 
 @contextmanager
-def daphne_server(**settings_overrides):
-    """Run the project's ASGI app in a forked daphne on 127.0.0.1; yields its base URL.
+def daphne_server(application_factory=_make_application, **settings_overrides):
+    """Run an ASGI app (the project's) in a forked daphne on 127.0.0.1; yields its base URL.
 
     Settings overrides apply to the server process (they are copied when it forks).
     """
+    _close_database_sessions()
     with override_settings(**settings_overrides):
         process = DaphneProcess(
             host="127.0.0.1",
-            get_application=partial(_make_application),
+            get_application=partial(application_factory),
             setup=_prepare_server_process,
         )
         process.start()
