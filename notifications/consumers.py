@@ -46,6 +46,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     shard_group = None
     closing = False
     pending = None
+    membership = None
 
     async def dispatch(self, message):
         # Channels closes stale database connections before every handler, on the one thread
@@ -68,6 +69,9 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.recent = deque(maxlen=RATE_LIMIT)
         self.group_name = user_group_name(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
+        self.membership = shards.keep_membership(
+            self.channel_layer, self.group_name, self.channel_name
+        )
         self.shard_group = shard_group_name(user.pk)
         # Bulk notifications that arrive before the first count is out wait here, so the
         # browser never sees an older count after a newer one.
@@ -82,10 +86,14 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         except BaseException:
             # Channels calls disconnect() only after connect() returned: leave the shard here,
             # or the process would keep this socket registered for good.
+            if self.membership:
+                self.membership.cancel()
             await shards.leave(self.channel_layer, self.shard_group, user.pk, self)
             raise
 
     async def disconnect(self, code):
+        if self.membership:
+            self.membership.cancel()
         if self.shard_group:
             await shards.leave(self.channel_layer, self.shard_group, self.user.pk, self)
         if self.group_name:

@@ -22,6 +22,25 @@ _listeners: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = (
 )
 
 
+def keep_membership(layer, group: str, channel: str) -> "asyncio.Task | None":
+    """Renew `channel`'s membership of `group` while the returned task runs (cancel it on
+    leaving), on layers that expire members: the in-memory layer drops them after a day,
+    so a socket or shard listener that outlives that would silently stop receiving."""
+    expiry = getattr(layer, "group_expiry", None)
+    if not expiry:
+        return None  # pub/sub keeps subscriptions for as long as they are open
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(expiry / 2)
+            try:
+                await layer.group_add(group, channel)
+            except Exception:
+                logger.exception("Renewing %s in %s failed", channel, group)
+
+    return asyncio.ensure_future(renew())
+
+
 class _Shard:
     def __init__(self, layer, group: str):
         self.layer = layer
@@ -29,11 +48,13 @@ class _Shard:
         self.sockets: dict[int, set] = defaultdict(set)  # user id -> its consumers here
         self.channel = None
         self.listening = None
+        self.membership = None
         self.ready = asyncio.ensure_future(self._subscribe())
 
     async def _subscribe(self) -> None:
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(self.group, self.channel)
+        self.membership = keep_membership(self.layer, self.group, self.channel)
         self.listening = asyncio.ensure_future(self._listen())
 
     async def _listen(self) -> None:
@@ -64,6 +85,8 @@ class _Shard:
             await self.ready
         except Exception:
             return  # never subscribed
+        if self.membership:
+            self.membership.cancel()
         self.listening.cancel()
         # Let the layer's own clean-up on cancel run (pub/sub unsubscribes the channel);
         # wait() rather than await, so a cancellation of this caller still propagates.

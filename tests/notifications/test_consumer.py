@@ -437,3 +437,37 @@ def test_a_socket_dropped_during_its_connect_leaves_the_shard(settings, student)
         assert shard_group_name(student.pk) not in get_channel_layer().groups
 
     run(scenario)
+
+
+def test_sockets_and_shard_listeners_outlive_the_layers_group_expiry(settings, student):
+    # The in-memory layer (a site without Redis) drops group members after `group_expiry`,
+    # a day by default; a socket open longer must still get both kinds of notification.
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"group_expiry": 1},
+        }
+    }
+    client = logged_in_client(student)
+    # More recipients than shards: the bulk send goes through the shard groups.
+    everyone = [student, *StudentFactory.create_batch(LIVE_SHARDS)]
+
+    async def scenario():
+        socket = await connected(client)
+        await socket.receive_json_from(timeout=TIMEOUT)  # the count on connect
+        await asyncio.sleep(3)
+        await sync_to_async(notify)(recipient=student, kind=ENROLLED, title="Own group")
+        message = await socket.receive_json_from(timeout=TIMEOUT)
+        assert message["notification"]["title"] == "Own group"
+        await sync_to_async(notify_many)(
+            recipients=everyone, kind=Notification.Kind.NEW_LECTURE, title="Shard"
+        )
+        message = await socket.receive_json_from(timeout=TIMEOUT)
+        assert message["notification"]["title"] == "Shard"
+        await socket.disconnect()
+        await asyncio.sleep(1)  # two renewal periods: nothing renews a socket that left
+        groups = get_channel_layer().groups
+        assert user_group_name(student.pk) not in groups
+        assert shard_group_name(student.pk) not in groups
+
+    run(scenario)
