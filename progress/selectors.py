@@ -7,6 +7,7 @@ from django.db.models import F
 from django.http import Http404
 
 from courses import page_cache
+from courses.markdown import render_markdown
 from courses.models import Course, Lecture
 from edusphere.paths import path_maker
 from progress.models import Enrollment, LectureCompletion, Review
@@ -268,14 +269,27 @@ def course_outline_state(
     return CourseOutline(course, enrollment, can_manage, items, completed_ids, version)
 
 
+def _lecture_with_body(lecture_id: int) -> Lecture | None:
+    lecture = Lecture.objects.filter(pk=lecture_id).first()
+    if lecture is not None:
+        # Rendered with the cached lecture: Markdown and sanitising cost more than the rest
+        # of reading it, and the result is the same for every learner until the lecture
+        # changes (which moves the content version).
+        lecture.body_html = render_markdown(lecture.body)
+    return lecture
+
+
 def lecture_for(item: LectureState) -> Lecture:
     """The whole lecture behind an outline entry, for the player and its media.
 
-    From the shared content cache: a lecture is the same for everyone who may open it, and
-    `item` has already been checked against the unlock rule.
+    From the shared content cache, with its body rendered (`body_html`): a lecture is the
+    same for everyone who may open it, and `item` has already been checked against the
+    unlock rule.
     """
+    # "page" names the entry's shape (with body_html): processes of an older release use
+    # other keys.
     lecture, _version = page_cache.shared(
-        f"lecture:{item.lecture.pk}", lambda: Lecture.objects.filter(pk=item.lecture.pk).first()
+        f"lecture-page:{item.lecture.pk}", lambda: _lecture_with_body(item.lecture.pk)
     )
     if lecture is None:
         raise Http404  # deleted after the outline was read

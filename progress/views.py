@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from courses.markdown import render_markdown
 from courses.models import Course
 from progress import selectors, services
 from progress.forms import ReviewForm
@@ -112,7 +111,6 @@ def player(request, slug, lecture_id):
     lecture = selectors.lecture_for(item)
     services.enrollment_touch(enrollment=outline.enrollment, lecture=lecture)
     context = _player_context(course, outline, item, lecture)
-    context["body"] = render_markdown(lecture.body)
     return render(request, "progress/player.html", context)
 
 

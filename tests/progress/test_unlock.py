@@ -143,3 +143,20 @@ def test_outline_states_follow_completions(student, course, lectures, enrollment
 
     assert [i.state for i in outline.items] == ["completed", "available", "locked", "available"]
     assert outline.next_to_do().lecture.pk == lectures[1].pk
+
+
+def test_outline_reads_only_this_students_enrollment_and_completions(
+    student, course, lectures, enrollment
+):
+    other = EnrollmentFactory(course=course)
+    LectureCompletion.objects.create(enrollment=other, lecture=lectures[0])
+    LectureCompletion.objects.create(enrollment=other, lecture=lectures[1])
+    Enrollment.objects.filter(pk=enrollment.pk).update(last_lecture=lectures[0])
+
+    outline = course_outline_state(user=student, course=course)
+
+    assert outline.enrollment.pk == enrollment.pk
+    assert outline.enrollment.last_lecture_id == lectures[0].pk
+    assert not outline.enrollment._state.adding  # a loaded row, which services may save
+    assert outline.completed_ids == frozenset()
+    assert [i.state for i in outline.items] == ["available", "locked", "locked", "available"]
