@@ -68,3 +68,16 @@ def test_settings_use_the_shared_pool_backend_with_redis(monkeypatch):
     monkeypatch.setenv("CACHE_KEY_PREFIX", "second-site")
     caches = runpy.run_path(str(SETTINGS))["CACHES"]
     assert caches["default"]["KEY_PREFIX"] == "second-site"
+
+
+def test_replies_are_parsed_by_hiredis(admin_connection):
+    # The C parser: redis-py's pure-Python one costs a measurable share of every page that
+    # reads the cache (docs/bench.md). Installed through the redis[hiredis] extra.
+    backend = SharedPoolRedisCache(REDIS_URL, {})
+    backend.set("edusphere-test-cache:parser", "x", 30)
+    pool = backend._cache.get_client().connection_pool
+    connection = pool.get_connection()
+    try:
+        assert type(connection._parser).__name__ == "_HiredisParser"
+    finally:
+        pool.release(connection)
