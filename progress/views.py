@@ -65,8 +65,8 @@ def _locked_redirect(request, course, outline):
 @login_required
 @require_GET
 def my_learning(request):
-    enrollments = selectors.my_learning(user=request.user)
-    return render(request, "progress/my_learning.html", {"enrollments": enrollments})
+    cards = selectors.my_learning(user=request.user)
+    return render(request, "progress/my_learning.html", {"cards": cards})
 
 
 @login_required

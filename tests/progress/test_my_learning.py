@@ -26,7 +26,7 @@ MY_LEARNING = reverse("progress:my_learning")
 
 
 def _percent(student, course):
-    from_list = next(e.percent for e in my_learning(user=student) if e.course_id == course.pk)
+    from_list = next(c.percent for c in my_learning(user=student) if c.course_id == course.pk)
     from_outline = course_outline_state(user=student, course=course).percent
     assert from_list == from_outline
     return from_list
