@@ -6,9 +6,15 @@ bench sessions, authenticated WebSocket handshakes and, with Redis, the delivery
 """
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from bench.config import Config
 
 REPO = Path(__file__).resolve().parents[2]
 ROWS = [
@@ -72,3 +78,45 @@ def test_tiny_bench_measures_every_row(tmp_path):
         assert "skipped: needs Redis" not in delivery and "failed" not in delivery, delivery
     else:
         assert delivery == "skipped: needs Redis (set REDIS_URL)"
+
+
+@pytest.mark.skipif(
+    shutil.which("valgrind") is None or shutil.which("callgrind_control") is None,
+    reason="needs valgrind (apt-get install valgrind)",
+)
+def test_instruction_counts_per_request(tmp_path, monkeypatch):
+    monkeypatch.setenv("BENCH_SCALE", "0.01")
+    monkeypatch.setenv("BENCH_REQUESTS", "2")
+    env = dict(os.environ)
+    seed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.seed",
+            "--scale=0.01",
+            f"--fixtures={tmp_path / 'fixtures.json'}",
+            "--sockets=0",
+        ],
+        cwd=REPO,
+        env={**env, "DATABASE_URL": Config.from_env().bench_database_url(0.01)},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert seed.returncode == 0, seed.stderr[-4000:]
+
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.instructions", "ceiling", "player"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+    assert run.returncode == 0, run.stderr[-4000:]
+    counts = dict(re.findall(r"^\| (\w+) \| ([\d,]+) \|$", run.stdout, re.MULTILINE))
+    ceiling, player = (int(counts[page].replace(",", "")) for page in ("ceiling", "player"))
+    # Plausible counts of a real request each: a bare view costs hundreds of thousands of
+    # instructions, and the player (queries, cache reads, templates) several times more.
+    assert 100_000 < ceiling < player
