@@ -31,24 +31,27 @@ def _child(page: str, requests: int) -> None:
 
     django.setup()
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
     from bench.seed import _read_marker, fixtures
 
-    setup_test_environment()  # lets the test client use the settings' ALLOWED_HOSTS
+    # No setup_test_environment(): its instrumented template rendering would be counted too.
     endpoint = _find(endpoints(fixtures(_read_marker(os.environ["DATABASE_URL"]), sockets=0)), page)
-    client = Client(SERVER_NAME="127.0.0.1")
+    client = Client(SERVER_NAME="127.0.0.1")  # the host server_env() allows
     if endpoint.cookie:
         name, value = endpoint.cookie.split("=", 1)
         client.cookies[name] = value
-    for _ in range(WARMUP_REQUESTS):
+
+    def get() -> None:
         status = client.get(endpoint.path).status_code
-        if status != 200:
+        if status != 200:  # a redirect or an error costs something else than the page
             sys.exit(f"bench.instructions: {endpoint.path} answered {status}")
+
+    for _ in range(WARMUP_REQUESTS):
+        get()
     print("ready", flush=True)
     sys.stdin.readline()
     for _ in range(requests):
-        client.get(endpoint.path)
+        get()
     print("done", flush=True)
     sys.stdin.readline()
 
@@ -62,8 +65,9 @@ def _find(eps, page: str):
 
 def count(page: str, env: dict, requests: int) -> int:
     """Instructions per request for `page`, counted while `requests` requests run."""
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "stderr", "w+") as stderr:
         out = Path(tmp) / "callgrind.out"
+        # stderr to a file: a pipe nobody reads while we wait on stdout could fill and block.
         child = subprocess.Popen(
             [
                 "valgrind",
@@ -81,15 +85,19 @@ def count(page: str, env: dict, requests: int) -> int:
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=stderr,
             text=True,
         )
 
+        def failure() -> str:
+            child.kill()
+            child.wait()
+            stderr.seek(0)
+            return f"bench.instructions: {page}: {stderr.read()[-3000:]}"
+
         def step(expected: str, instrumentation: str) -> None:
-            line = child.stdout.readline().strip()
-            if line != expected:
-                child.kill()
-                sys.exit(f"bench.instructions: {page}: {child.stderr.read()[-3000:]}")
+            if child.stdout.readline().strip() != expected:
+                sys.exit(failure())
             subprocess.run(
                 ["callgrind_control", "--instr=" + instrumentation, str(child.pid)],
                 check=True,
@@ -100,10 +108,11 @@ def count(page: str, env: dict, requests: int) -> int:
 
         step("ready", "on")
         step("done", "off")
-        _, stderr = child.communicate(timeout=600)
-    collected = re.search(r"Collected : ([\d,]+)", stderr)
-    if child.returncode != 0 or collected is None:
-        sys.exit(f"bench.instructions: {page}: {stderr[-3000:]}")
+        child.communicate(timeout=600)
+        stderr.seek(0)
+        collected = re.search(r"Collected : ([\d,]+)", stderr.read())
+        if child.returncode != 0 or collected is None:
+            sys.exit(failure())
     return int(collected.group(1).replace(",", "")) // requests
 
 

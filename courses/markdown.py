@@ -1,5 +1,8 @@
 """Lecture Markdown to safe HTML: one renderer for the player and the instructor preview."""
 
+from hashlib import sha256
+from importlib.metadata import version
+
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
@@ -19,6 +22,26 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def renderer_fingerprint(tags, attributes, url_schemes) -> str:
+    """Names what render_markdown() makes of a text with these allow-lists.
+
+    It also changes with the libraries' versions, so HTML cached under it (the player's
+    lecture bodies) is made again after a sanitiser fix instead of being served until its
+    entry expires.
+    """
+    settings = (
+        sorted(tags),
+        sorted((tag, sorted(names)) for tag, names in attributes.items()),
+        sorted(url_schemes),
+        version("markdown-it-py"),
+        version("nh3"),
+    )
+    return sha256(repr(settings).encode()).hexdigest()[:12]
+
+
+RENDERER_FINGERPRINT = renderer_fingerprint(ALLOWED_TAGS, ALLOWED_ATTRIBUTES, ALLOWED_URL_SCHEMES)
 
 
 def render_markdown(text: str) -> SafeString:

@@ -8,7 +8,7 @@ from django.db.models import F
 from django.http import Http404
 
 from courses import page_cache
-from courses.markdown import render_markdown
+from courses.markdown import RENDERER_FINGERPRINT, render_markdown
 from courses.models import Course, Lecture
 from edusphere.paths import path_maker
 from progress.models import Enrollment, LectureCompletion, Review
@@ -287,10 +287,11 @@ def lecture_for(item: LectureState) -> Lecture:
     same for everyone who may open it, and `item` has already been checked against the
     unlock rule.
     """
-    # "page" names the entry's shape (with body_html): processes of an older release use
-    # other keys.
+    # "page" names the entry's shape (with body_html), the fingerprint the renderer that
+    # made body_html: processes of an older release use other keys.
     lecture, _version = page_cache.shared(
-        f"lecture-page:{item.lecture.pk}", lambda: _lecture_with_body(item.lecture.pk)
+        f"lecture-page:{RENDERER_FINGERPRINT}:{item.lecture.pk}",
+        lambda: _lecture_with_body(item.lecture.pk),
     )
     if lecture is None:
         raise Http404  # deleted after the outline was read

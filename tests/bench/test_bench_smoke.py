@@ -101,7 +101,7 @@ def test_instruction_counts_per_request(tmp_path, monkeypatch):
         env={**env, "DATABASE_URL": Config.from_env().bench_database_url(0.01)},
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=100,
     )
     assert seed.returncode == 0, seed.stderr[-4000:]
 
@@ -111,7 +111,7 @@ def test_instruction_counts_per_request(tmp_path, monkeypatch):
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=180,
     )
 
     assert run.returncode == 0, run.stderr[-4000:]
