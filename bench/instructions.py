@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from bench.config import REPO_DIR, Config
-from bench.run import endpoints, server_env
+from bench.run import COLLECTSTATIC, endpoints, server_env
 
 DEFAULT_PAGES = ("ceiling", "player", "/learn/")
 WARMUP_REQUESTS = 5
@@ -131,12 +131,7 @@ def main(argv: list[str]) -> None:
             DATABASE_URL=cfg.bench_database_url(cfg.scale),
             CACHE_KEY_PREFIX=f"bench-instructions-{secrets.token_hex(4)}",
         )
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
-            env=env,
-            cwd=REPO_DIR,
-            check=True,
-        )
+        subprocess.run(COLLECTSTATIC, env=env, cwd=REPO_DIR, check=True)
         print(f"Instructions per request at scale {cfg.scale:g}, {requests} requests each\n")
         print("| page | instructions per request |\n|---|--:|")
         for page in pages:

@@ -26,6 +26,8 @@ README = REPO_DIR / "README.md"
 
 WS_PATH = "/ws/notifications/"
 CEILING_PATH = "/bench/ceiling/"
+# The static files the production settings serve (whitenoise's manifest), into STATIC_ROOT.
+COLLECTSTATIC = [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"]
 DELIVERY_TARGET = 0.250  # seconds, p99
 
 
@@ -466,11 +468,7 @@ def main() -> None:
         ]
         # Seeding, migrating and collectstatic are independent: run them side by side.
         prepared = [start_prepare(cfg, scale, env, tmp) for scale in scales]
-        static = subprocess.Popen(
-            [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
-            env=envs[0],
-            cwd=REPO_DIR,
-        )
+        static = subprocess.Popen(COLLECTSTATIC, env=envs[0], cwd=REPO_DIR)
         wait_all([process for process, _ in prepared] + [static])
         fixtures = [json.loads(path.read_text()) for _, path in prepared]
         fx = fixtures[0]

@@ -33,6 +33,20 @@ ROWS = [
 ]
 
 
+def _run_module(*args: str, env: dict, timeout: float) -> subprocess.CompletedProcess:
+    """`python -m ARGS` in the repository; the run must succeed (its stderr tells why not)."""
+    run = subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert run.returncode == 0, run.stderr[-4000:]
+    return run
+
+
 def _cells(table: str, name: str) -> list[str]:
     line = next(line for line in table.splitlines() if line.startswith(f"| {name}"))
     return [cell.strip() for cell in line.strip("|").split("|")]
@@ -49,15 +63,7 @@ def test_tiny_bench_measures_every_row(tmp_path):
         "BENCH_HOLD": "0.5",
         "BENCH_OUTPUT": str(output),
     }
-    run = subprocess.run(
-        [sys.executable, "-m", "bench.run"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert run.returncode == 0, run.stderr[-4000:]
+    run = _run_module("bench.run", env=env, timeout=240)
 
     table = output.read_text()
     assert "| ceiling: bare view, same middleware |" in run.stdout
@@ -88,33 +94,16 @@ def test_instruction_counts_per_request(tmp_path, monkeypatch):
     monkeypatch.setenv("BENCH_SCALE", "0.01")
     monkeypatch.setenv("BENCH_REQUESTS", "2")
     env = dict(os.environ)
-    seed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.seed",
-            "--scale=0.01",
-            f"--fixtures={tmp_path / 'fixtures.json'}",
-            "--sockets=0",
-        ],
-        cwd=REPO,
+    _run_module(
+        "bench.seed",
+        "--scale=0.01",
+        f"--fixtures={tmp_path / 'fixtures.json'}",
+        "--sockets=0",
         env={**env, "DATABASE_URL": Config.from_env().bench_database_url(0.01)},
-        capture_output=True,
-        text=True,
         timeout=100,
     )
-    assert seed.returncode == 0, seed.stderr[-4000:]
 
-    run = subprocess.run(
-        [sys.executable, "-m", "bench.instructions", "ceiling", "player"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
-    assert run.returncode == 0, run.stderr[-4000:]
+    run = _run_module("bench.instructions", "ceiling", "player", env=env, timeout=180)
     counts = dict(re.findall(r"^\| (\w+) \| ([\d,]+) \|$", run.stdout, re.MULTILINE))
     ceiling, player = (int(counts[page].replace(",", "")) for page in ("ceiling", "player"))
     # Plausible counts of a real request each: a bare view costs hundreds of thousands of
