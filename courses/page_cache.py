@@ -9,46 +9,28 @@ counters updated in bulk (enrollment counts) may lag. The version and the entry 
 one round trip.
 """
 
-import time
 from functools import wraps
 from hashlib import sha256
 
 from django.contrib import messages
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse
 
 from courses.models import Category, Course, Lecture, Module
+from edusphere import versioned_cache
+from edusphere.versioned_cache import Version
 
-VERSION_KEY = "public-pages:version"
+CONTENT_VERSION = Version("public-pages:version")
 TIMEOUT_SECONDS = 60
 # The version keeps shared values right. Counters on a cached course (enrollment count,
 # rating) may lag: the pages that read shared values do not show them. This bounds memory.
 SHARED_TIMEOUT_SECONDS = 60 * 60
 
 
-def _fresh_version() -> int:
-    # Never a number used before: were the version key lost (eviction, a Redis restart),
-    # entries cached under an older number must not become valid again.
-    return time.time_ns()
-
-
-def _version() -> int:
-    return cache.get_or_set(VERSION_KEY, _fresh_version, timeout=None)
-
-
 def public_pages_changed() -> None:
     """Forget every cached public page (after the current transaction commits)."""
-
-    def bump():
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:
-            cache.set(VERSION_KEY, _fresh_version(), timeout=None)
-
-    transaction.on_commit(bump)
+    versioned_cache.changed([CONTENT_VERSION])
 
 
 def _cacheable(request) -> bool:
@@ -62,9 +44,12 @@ def _cacheable(request) -> bool:
 
 def _read(keys) -> tuple[int, dict]:
     """(current version, {key: value} of the `keys` cached under it), in one round trip."""
-    found = cache.get_many([VERSION_KEY, *keys])
-    version = found.pop(VERSION_KEY, None) or _version()
-    return version, {key: entry[1] for key, entry in found.items() if entry[0] == version}
+    current, values = versioned_cache.read(dict.fromkeys(keys, (CONTENT_VERSION,)))
+    return current[CONTENT_VERSION], values
+
+
+def _write(entries: dict, version: int, timeout: int) -> None:
+    versioned_cache.write(entries, (CONTENT_VERSION,), {CONTENT_VERSION: version}, timeout)
 
 
 def shared(key: str, build, timeout: int = SHARED_TIMEOUT_SECONDS):
@@ -79,7 +64,7 @@ def shared(key: str, build, timeout: int = SHARED_TIMEOUT_SECONDS):
         return cached[key], version
     value = build()
     if value is not None:  # "not found" is not kept: unknown keys must not fill the cache
-        cache.set(key, (version, value), timeout)
+        _write({key: value}, version, timeout)
     return value, version
 
 
@@ -94,8 +79,9 @@ def shared_many(prefix: str, ids, build_missing) -> tuple[dict, int]:
     missing = [id_ for id_ in keys.values() if id_ not in values]
     if missing:
         built = build_missing(missing)
-        cache.set_many(
-            {f"{prefix}:{id_}": (version, value) for id_, value in built.items()},
+        _write(
+            {f"{prefix}:{id_}": value for id_, value in built.items()},
+            version,
             SHARED_TIMEOUT_SECONDS,
         )
         values.update(built)
@@ -118,7 +104,7 @@ def cache_for_anonymous(view):
         # Only plain successful pages that set no cookie (no CSRF token, no session).
         if response.status_code == 200 and not response.cookies and not response.streaming:
             page = (response.content, response["Content-Type"])
-            cache.set(key, (version, page), TIMEOUT_SECONDS)
+            _write({key: page}, version, TIMEOUT_SECONDS)
         return response
 
     return wrapper

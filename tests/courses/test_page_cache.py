@@ -106,14 +106,14 @@ def test_a_reordered_outline_shows_at_once(client, django_capture_on_commit_call
 def test_a_lost_version_never_brings_back_older_entries(client, django_capture_on_commit_callbacks):
     from django.core.cache import cache
 
-    from courses.page_cache import VERSION_KEY
+    from courses.page_cache import CONTENT_VERSION
 
     course = CourseFactory(title="First title")
     assert "First title" in client.get("/courses/").content.decode()  # cached, version v
     with django_capture_on_commit_callbacks(execute=True):
         course.title = "Second title"
-        course.save()  # v + 1; the page cached under v stays in the cache until it expires
-    cache.delete(VERSION_KEY)  # evicted, or Redis restarted with part of its keys
+        course.save()  # a new version; the page cached under v stays in the cache until it expires
+    cache.delete(CONTENT_VERSION.key)  # evicted, or Redis restarted with part of its keys
     html = client.get("/courses/").content.decode()
     assert "Second title" in html and "First title" not in html
 

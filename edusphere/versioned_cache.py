@@ -1,0 +1,81 @@
+"""Cache entries that stay valid only while the versions they were built under are current.
+
+A write changes a version instead of finding and deleting every entry made from the data it
+touched: entries filed under an older version are never used again and expire on their own.
+A reader fetches the versions and the entries it wants in one round trip, and reads the
+versions before the database, so a value built while a change commits is filed under the
+older version and built again on the next read.
+"""
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+
+
+def fresh_version() -> int:
+    # Never a number used before: were a version lost (eviction, a Redis restart), entries
+    # cached under an older number must not become valid again.
+    return time.time_ns()
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    key: str
+    timeout: int | None = None  # seconds; None keeps it until it is evicted
+
+    def current(self) -> int:
+        return cache.get_or_set(self.key, fresh_version, self.timeout)
+
+
+def changed(versions: Iterable[Version], *, now: bool = False) -> None:
+    """Give `versions` new values once the current transaction commits (and at once: `now`).
+
+    `now` is for data the writer's own transaction may read back from the cache before it
+    commits; the change on commit still follows, for readers in other transactions who
+    rebuilt an entry from what the database held before the commit.
+    """
+    versions = set(versions)
+    if not versions:
+        return
+
+    def renew():
+        for timeout in {version.timeout for version in versions}:
+            cache.set_many(
+                {v.key: fresh_version() for v in versions if v.timeout == timeout}, timeout
+            )
+
+    if now:
+        renew()
+    transaction.on_commit(renew)
+
+
+def read(wanted: Mapping[str, Sequence[Version]]) -> tuple[dict[Version, int], dict[str, Any]]:
+    """(current value of each version, {key: value} of the `wanted` keys still valid).
+
+    `wanted` maps each entry's key to the versions it was built under. One round trip, plus
+    one for each version not set yet.
+    """
+    versions = {version for needed in wanted.values() for version in needed}
+    found = cache.get_many([*(version.key for version in versions), *wanted])
+    current = {version: found.get(version.key) or version.current() for version in versions}
+    values = {}
+    for key, needed in wanted.items():
+        entry = found.get(key)
+        if entry is not None and entry[0] == tuple(current[version] for version in needed):
+            values[key] = entry[1]
+    return current, values
+
+
+def write(
+    entries: Mapping[str, Any],
+    versions: Sequence[Version],
+    current: Mapping[Version, int],
+    timeout: int,
+) -> None:
+    """File `entries` under the values of `versions` read (by `read()`) before they were built."""
+    tag = tuple(current[version] for version in versions)
+    cache.set_many({key: (tag, value) for key, value in entries.items()}, timeout)
