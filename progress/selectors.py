@@ -10,7 +10,10 @@ from django.http import Http404
 from courses import page_cache
 from courses.markdown import RENDERER_FINGERPRINT, render_markdown
 from courses.models import Course, Lecture
+from courses.page_cache import CONTENT_VERSION, SHARED_TIMEOUT_SECONDS
+from edusphere import versioned_cache
 from edusphere.paths import path_maker
+from progress.learner_cache import ENTRY_TIMEOUT_SECONDS, learner_version
 from progress.models import Enrollment, LectureCompletion, Review
 
 COMPLETED = "completed"
@@ -51,22 +54,23 @@ def _course_by_slug(slug: str) -> Course | None:
     return Course.objects.filter(slug=slug).first()
 
 
-def learnable_course(*, user, slug: str, shared: bool = False) -> tuple[Course, bool]:
-    """The course behind a /learn/ URL and whether `user` manages it; 404 when hidden.
+def _can_manage_visible(*, user, course: Course) -> bool:
+    """Whether `user` manages `course`; 404 when the course is hidden from them.
 
-    Drafts and archived courses exist only for their instructors and admins. With `shared`,
-    the course comes from the content cache: for pages that only show it, never for writes.
+    Drafts and archived courses exist only for their instructors and admins.
     """
-    if shared:
-        course, _version = page_cache.shared(f"course:{slug}", lambda: _course_by_slug(slug))
-    else:
-        course = _course_by_slug(slug)
-    if course is None:
-        raise Http404
     can_manage = can_manage_course(user=user, course=course)
     if not can_manage and course.status != Course.Status.PUBLISHED:
         raise Http404
-    return course, can_manage
+    return can_manage
+
+
+def learnable_course(*, user, slug: str) -> tuple[Course, bool]:
+    """The course behind a /learn/ URL and whether `user` manages it; 404 when hidden."""
+    course = _course_by_slug(slug)
+    if course is None:
+        raise Http404
+    return course, _can_manage_visible(user=user, course=course)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +122,8 @@ class CourseOutline:
     items: list[LectureState]
     completed_ids: frozenset[int]
     content_version: int | None = None  # of the shared lecture rows; None: read fresh
+    # Whole lectures read from the shared cache with the outline, by id (see lecture_for).
+    cached_lectures: dict[int, Lecture] = field(default_factory=dict)
 
     def __post_init__(self):
         self._by_id = {item.lecture.pk: item for item in self.items}
@@ -214,41 +220,122 @@ def _outline_rows(course_ids) -> dict[int, list[tuple]]:
     return rows
 
 
-def _shared_outline_rows(course_ids) -> tuple[dict[int, list[tuple]], int]:
-    """`_outline_rows`, shared by every learner until the course content changes."""
-    return page_cache.shared_many("course-outline", course_ids, _outline_rows)
+# Shared entries are filed by slug, which a /learn/ URL names, so that one round trip reads
+# them all: "page" names the lecture entry's shape (with body_html), the fingerprint the
+# renderer that made body_html (processes of an older release use other keys).
+def _course_key(slug: str) -> str:
+    return f"course:{slug}"
 
 
-def course_outline_state(
-    *, user, course: Course, can_manage=None, enrollment=_LOOKUP, shared: bool = False
-):
+def _rows_key(slug: str) -> str:
+    return f"course-outline:{slug}"
+
+
+def _lecture_key(lecture_id: int) -> str:
+    return f"lecture-page:{RENDERER_FINGERPRINT}:{lecture_id}"
+
+
+def _progress_key(user_id: int, slug: str) -> str:
+    return f"progress:learner:{user_id}:{slug}"
+
+
+def _shared_outline_rows(courses: dict[str, int]) -> dict[str, list[tuple]]:
+    """`_outline_rows` of {slug: course id}, by slug, shared by every learner until the
+    course content changes."""
+
+    def build(slugs):
+        by_id = _outline_rows([courses[slug] for slug in slugs])
+        return {slug: by_id[courses[slug]] for slug in slugs}
+
+    rows, _version = page_cache.shared_many("course-outline", courses, build)
+    return rows
+
+
+def _completed_ids(enrollment: Enrollment | None) -> frozenset[int]:
+    """The lectures an active enrollment has completed (none for any other)."""
+    if enrollment is None or not enrollment.is_active:
+        return frozenset()
+    return frozenset(
+        LectureCompletion.objects.filter(enrollment=enrollment)
+        .order_by()  # a set: the model's default order would only cost a sort
+        .values_list("lecture_id", flat=True)
+    )
+
+
+def course_outline_state(*, user, course: Course, can_manage=None, enrollment=_LOOKUP):
     """Per-lecture state (completed / available / locked) of `course` for `user`.
 
     A student may open lecture L when the enrollment is active and every published lecture
     before L is completed, or when L is a free preview. Instructors of the course and admins
     open everything, unpublished lectures included (those never count for progress).
     Two queries: the lectures in course order and the enrollment's completions (plus the
-    enrollment and the instructor check when the caller has not done them already). With
-    `shared`, the lectures come from the content cache (the same for every learner), for
-    pages that show the outline; writes that check the rule read them fresh.
+    enrollment and the instructor check when the caller has not done them already). Read
+    fresh from the database, for writes that check the rule; pages that only show the
+    outline read it from the caches (`learner_outline`).
     """
     if can_manage is None:
         can_manage = can_manage_course(user=user, course=course)
     if enrollment is _LOOKUP:
         enrollment = active_enrollment(user=user, course=course)
-    if shared:
-        rows_of, version = _shared_outline_rows([course.pk])
-    else:
-        rows_of, version = _outline_rows([course.pk]), None
-    rows = rows_of[course.pk]
-    active = enrollment is not None and enrollment.is_active
-    completed_ids = frozenset(
-        LectureCompletion.objects.filter(enrollment=enrollment).values_list("lecture_id", flat=True)
-        if active
-        else ()
+    rows = _outline_rows([course.pk])[course.pk]
+    return _outline(course, enrollment, can_manage, rows, _completed_ids(enrollment))
+
+
+def learner_outline(*, user, slug: str, lecture_id: int | None = None) -> CourseOutline:
+    """The course behind a /learn/ URL with its outline for `user`; 404 when it is hidden.
+
+    For pages that only show them (player, resume, media). The course and its lectures are
+    the same for every learner until the content changes, and the user's enrollment and
+    completions the same until they change (see learner_cache); all come from the cache, with
+    the lecture `lecture_id` (see `lecture_for`), in one round trip when all are cached.
+    """
+    content = (CONTENT_VERSION,)
+    wanted = {_course_key(slug): content, _rows_key(slug): content}
+    if lecture_id is not None:
+        wanted[_lecture_key(lecture_id)] = content
+    progress = (learner_version(user.pk),) if user.is_authenticated else None
+    if progress:
+        wanted[_progress_key(user.pk, slug)] = progress
+    current, found = versioned_cache.read(wanted)
+
+    built = {}
+    course = found.get(_course_key(slug))
+    if course is None:
+        course = _course_by_slug(slug)
+        if course is None:
+            raise Http404  # not kept: unknown slugs must not fill the cache
+        built[_course_key(slug)] = course
+    can_manage = _can_manage_visible(user=user, course=course)
+    rows = found.get(_rows_key(slug))
+    if rows is None:
+        rows = built[_rows_key(slug)] = _outline_rows([course.pk])[course.pk]
+    if built:
+        versioned_cache.write(built, content, current, SHARED_TIMEOUT_SECONDS)
+
+    enrollment, completed_ids = None, frozenset()
+    if progress:
+        cached = found.get(_progress_key(user.pk, slug))
+        if cached is not None and cached[0] == course.pk:  # a slug may pass to another course
+            _course_id, enrollment, completed_ids = cached
+        else:
+            enrollment = active_enrollment(user=user, course=course)
+            completed_ids = _completed_ids(enrollment)
+            entry = {_progress_key(user.pk, slug): (course.pk, enrollment, completed_ids)}
+            versioned_cache.write(entry, progress, current, ENTRY_TIMEOUT_SECONDS)
+
+    outline = _outline(
+        course, enrollment, can_manage, rows, completed_ids, current[CONTENT_VERSION]
     )
+    if lecture_id is not None and _lecture_key(lecture_id) in found:
+        outline.cached_lectures[lecture_id] = found[_lecture_key(lecture_id)]
+    return outline
+
+
+def _outline(course, enrollment, can_manage, rows, completed_ids, version=None) -> CourseOutline:
+    """The unlock rule, applied to the course's lecture rows and the user's completions."""
     items = []
     modules: dict[int, OutlineModule] = {}
+    active = enrollment is not None and enrollment.is_active
     all_before_done = True
     for row in rows:
         pk, title, is_free_preview, is_published, module_id, module_title, module_published = row
@@ -280,21 +367,25 @@ def _lecture_with_body(lecture_id: int) -> Lecture | None:
     return lecture
 
 
-def lecture_for(item: LectureState) -> Lecture:
-    """The whole lecture behind an outline entry, for the player and its media.
+def lecture_for(outline: CourseOutline, item: LectureState) -> Lecture:
+    """The whole lecture behind an entry of a `learner_outline`, for the player and its media.
 
     From the shared content cache, with its body rendered (`body_html`): a lecture is the
     same for everyone who may open it, and `item` has already been checked against the
     unlock rule.
     """
-    # "page" names the entry's shape (with body_html), the fingerprint the renderer that
-    # made body_html: processes of an older release use other keys.
-    lecture, _version = page_cache.shared(
-        f"lecture-page:{RENDERER_FINGERPRINT}:{item.lecture.pk}",
-        lambda: _lecture_with_body(item.lecture.pk),
-    )
+    lecture_id = item.lecture.pk
+    lecture = outline.cached_lectures.get(lecture_id)
     if lecture is None:
-        raise Http404  # deleted after the outline was read
+        lecture = _lecture_with_body(lecture_id)
+        if lecture is None:
+            raise Http404  # deleted after the outline was read
+        versioned_cache.write(
+            {_lecture_key(lecture_id): lecture},
+            (CONTENT_VERSION,),
+            {CONTENT_VERSION: outline.content_version},
+            SHARED_TIMEOUT_SECONDS,
+        )
     return lecture
 
 
@@ -316,11 +407,23 @@ class LearningCard:
 def my_learning(*, user) -> list[LearningCard]:
     """The user's active enrollments in published courses, with progress, most recent first.
 
-    Two queries (the enrollments, their completions) and the courses' lectures from the
-    shared cache, which knows which ones count. Plain rows, not models: the cards show a
-    few columns of three tables, and building deferred model instances for them cost more
-    than the queries.
+    Cached until the user's progress or any course content changes (the cards show titles
+    and count published lectures). Otherwise two queries (the enrollments, their
+    completions) and the courses' lectures from the shared cache, which knows which ones
+    count. Plain rows, not models: the cards show a few columns of three tables, and
+    building deferred model instances for them cost more than the queries.
     """
+    versions = (CONTENT_VERSION, learner_version(user.pk))
+    key = f"progress:my-learning:{user.pk}"
+    current, found = versioned_cache.read({key: versions})
+    if key in found:
+        return found[key]
+    cards = _learning_cards(user=user)
+    versioned_cache.write({key: cards}, versions, current, ENTRY_TIMEOUT_SECONDS)
+    return cards
+
+
+def _learning_cards(*, user) -> list[LearningCard]:
     rows = list(
         Enrollment.objects.filter(
             student=user,
@@ -340,18 +443,20 @@ def my_learning(*, user) -> list[LearningCard]:
     if not rows:
         return []
     completed: dict[int, set[int]] = {row[0]: set() for row in rows}
-    for enrollment_id, lecture_id in LectureCompletion.objects.filter(
-        enrollment__in=completed
-    ).values_list("enrollment_id", "lecture_id"):
+    for enrollment_id, lecture_id in (
+        LectureCompletion.objects.filter(enrollment__in=completed)
+        .order_by()
+        .values_list("enrollment_id", "lecture_id")
+    ):
         completed[enrollment_id].add(lecture_id)
-    rows_of, _version = _shared_outline_rows({row[1] for row in rows})
+    rows_of = _shared_outline_rows({row[3]: row[1] for row in rows})
     course_path = path_maker("courses:detail")
     resume_path = path_maker("progress:resume")
     cards = []
     for enrollment_id, course_id, title, slug, completed_at, last_lecture_title in rows:
         # A row is (pk, title, is_free_preview, is_published, module_id, module title,
         # module is_published): only lectures published in published modules count.
-        counted = {row[0] for row in rows_of[course_id] if row[3] and row[6]}
+        counted = {row[0] for row in rows_of[slug] if row[3] and row[6]}
         done = len(counted & completed[enrollment_id])
         cards.append(
             LearningCard(

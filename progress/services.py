@@ -13,6 +13,7 @@ from courses.models import Course, Lecture
 from courses.page_cache import public_pages_changed
 from notifications.models import Notification
 from notifications.services import notify, notify_many
+from progress.learner_cache import learner_changed
 from progress.models import Enrollment, LectureCompletion, Review
 from progress.selectors import active_enrollment, course_outline_state
 
@@ -90,6 +91,7 @@ def enrollment_touch(*, enrollment: Enrollment | None, lecture: Lecture) -> None
     Enrollment.objects.filter(pk=enrollment.pk).update(
         last_lecture_id=lecture.pk, last_activity_at=now
     )
+    learner_changed([enrollment.student_id])  # an update() sends no signal
 
 
 @transaction.atomic

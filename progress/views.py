@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from courses.models import Course
+from edusphere.paths import path_maker
 from progress import selectors, services
 from progress.forms import ReviewForm
 from progress.models import Review
@@ -38,16 +39,20 @@ MEDIA_FIELDS = {"video": "video_file", "attachment": "attachment"}
 def _outline_item(request, slug, lecture_id, *, shared=False):
     """(course, outline, item) for a lecture URL; 404 when the user may not know it exists.
 
-    `shared`: course content from the cache, for pages that only read (see selectors).
+    `shared`: the outline and the lecture from the caches, for pages that only read them (see
+    selectors.learner_outline); writes read the database.
     """
-    course, can_manage = selectors.learnable_course(user=request.user, slug=slug, shared=shared)
-    outline = selectors.course_outline_state(
-        user=request.user, course=course, can_manage=can_manage, shared=shared
-    )
+    if shared:
+        outline = selectors.learner_outline(user=request.user, slug=slug, lecture_id=lecture_id)
+    else:
+        course, can_manage = selectors.learnable_course(user=request.user, slug=slug)
+        outline = selectors.course_outline_state(
+            user=request.user, course=course, can_manage=can_manage
+        )
     item = outline.state_of(lecture_id)
     if item is None:
         raise Http404
-    return course, outline, item
+    return outline.course, outline, item
 
 
 def _locked_redirect(request, course, outline):
@@ -72,11 +77,9 @@ def my_learning(request):
 @login_required
 @require_GET
 def resume(request, slug):
-    course, can_manage = selectors.learnable_course(user=request.user, slug=slug, shared=True)
-    outline = selectors.course_outline_state(
-        user=request.user, course=course, can_manage=can_manage, shared=True
-    )
-    if outline.enrollment is None and not can_manage:
+    outline = selectors.learner_outline(user=request.user, slug=slug)
+    course = outline.course
+    if outline.enrollment is None and not outline.can_manage:
         messages.info(request, _("Enroll in this course to start learning."))
         return redirect(course.get_absolute_url())
     target = next((i for i in outline.items if i.is_open and not i.is_completed), None)
@@ -97,6 +100,7 @@ def _player_context(course, outline, item, lecture):
         "outline": outline,
         "item": item,
         "lecture": lecture,
+        "complete_url": path_maker("progress:complete", 2)(course.slug, item.lecture.pk),
         "previous": previous,
         "next": following,
         "can_complete": outline.enrollment is not None and item.is_published,
@@ -108,7 +112,7 @@ def player(request, slug, lecture_id):
     course, outline, item = _outline_item(request, slug, lecture_id, shared=True)
     if not item.is_open:
         return _locked_redirect(request, course, outline)
-    lecture = selectors.lecture_for(item)
+    lecture = selectors.lecture_for(outline, item)
     services.enrollment_touch(enrollment=outline.enrollment, lecture=lecture)
     context = _player_context(course, outline, item, lecture)
     return render(request, "progress/player.html", context)
@@ -143,7 +147,7 @@ def lecture_media(request, slug, lecture_id, kind):
     course, outline, item = _outline_item(request, slug, lecture_id, shared=True)
     if not item.is_open:
         raise Http404
-    file = getattr(selectors.lecture_for(item), MEDIA_FIELDS[kind])
+    file = getattr(selectors.lecture_for(outline, item), MEDIA_FIELDS[kind])
     if not file:
         raise Http404
     storage = file.storage

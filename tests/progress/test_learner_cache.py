@@ -1,0 +1,199 @@
+"""A learner's progress comes from the cache, and every change to it shows on the next page.
+
+The player, resume, media and My learning read the student's enrollment and completions from
+the cache (progress/learner_cache.py). These tests first let a page cache them, then change
+them the ways the site does, and check that the next page shows the change: above all that
+access taken away is gone at once.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from progress.models import Enrollment, LectureCompletion
+from progress.services import enrollment_create, enrollment_revoke
+from tests.factories import (
+    CourseFactory,
+    EnrollmentFactory,
+    LectureFactory,
+    ModuleFactory,
+    StudentFactory,
+)
+from tests.progress.conftest import complete_url, player_url
+
+pytestmark = pytest.mark.django_db
+
+MY_LEARNING = reverse("progress:my_learning")
+
+
+def _state(html: str, lecture) -> str:
+    return re.search(rf'data-lecture-id="{lecture.pk}" data-state="(\w+)"', html).group(1)
+
+
+def _progress_reads(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries
+        if re.search(r'FROM "progress_(enrollment|lecturecompletion)"', q["sql"])
+    ]
+
+
+def _cache_progress(client, url) -> None:
+    """View `url` until the student's progress for its course is cached.
+
+    The first view of a lecture remembers it as the last one (a change of progress, which
+    forgets the cached copy); the second caches the progress as it then stands.
+    """
+    for _ in range(2):
+        assert client.get(url).status_code == 200
+
+
+def test_views_of_a_lecture_read_no_progress_from_the_database_once_cached(
+    student_client, course, lectures, enrollment
+):
+    url = player_url(course, lectures[0])
+    student_client.get(url)  # remembers where the student is: their progress changed
+    with CaptureQueriesContext(connection) as second:
+        student_client.get(url)
+    with CaptureQueriesContext(connection) as third:
+        html = student_client.get(url).content.decode()
+    assert len(_progress_reads(second)) == 2  # the enrollment, its completions
+    assert _progress_reads(third) == []
+    assert _state(html, lectures[0]) == "available"
+
+
+def test_a_completed_lecture_unlocks_the_next_one_on_the_next_page(
+    student_client, course, lectures, enrollment
+):
+    assert (
+        _state(student_client.get(player_url(course, lectures[0])).content.decode(), lectures[1])
+        == "locked"
+    )
+    student_client.post(complete_url(course, lectures[0]))
+    response = student_client.get(player_url(course, lectures[1]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert _state(html, lectures[0]) == "completed"
+    assert _state(html, lectures[1]) == "available"
+
+
+def test_revoked_access_is_gone_at_once(student_client, course, lectures, enrollment):
+    url = player_url(course, lectures[0])
+    _cache_progress(student_client, url)
+    assert student_client.get(reverse("progress:resume", args=[course.slug])).url == url
+    assert student_client.get(MY_LEARNING).content.decode().count("<progress") == 1
+
+    enrollment_revoke(enrollment=enrollment)
+
+    response = student_client.get(url)
+    assert response.status_code == 302
+    assert response.url == course.get_absolute_url()
+    assert student_client.get(reverse("progress:resume", args=[course.slug])).url == (
+        course.get_absolute_url()
+    )
+    assert student_client.get(MY_LEARNING).content.decode().count("<progress") == 0
+
+
+def test_access_given_back_shows_at_once_with_the_completions_kept(
+    student_client, course, lectures, enrollment
+):
+    LectureCompletion.objects.create(enrollment=enrollment, lecture=lectures[0])
+    enrollment_revoke(enrollment=enrollment)
+    assert student_client.get(player_url(course, lectures[1])).status_code == 302
+
+    enrollment_create(student=enrollment.student, course=course)
+
+    html = student_client.get(player_url(course, lectures[1])).content.decode()
+    assert _state(html, lectures[0]) == "completed"
+    assert _state(html, lectures[1]) == "available"
+
+
+def test_a_completion_taken_away_locks_the_lectures_after_it_again(
+    student_client, course, lectures, enrollment
+):
+    completion = LectureCompletion.objects.create(enrollment=enrollment, lecture=lectures[0])
+    _cache_progress(student_client, player_url(course, lectures[1]))
+
+    completion.delete()  # an admin, in the completions list
+
+    response = student_client.get(player_url(course, lectures[1]))
+    assert response.status_code == 302
+    assert response.url == player_url(course, lectures[0])
+
+
+def test_enrolling_shows_at_once(client, student, course, lectures):
+    client.force_login(student)
+    assert client.get(player_url(course, lectures[0])).status_code == 302  # not enrolled yet
+
+    enrollment_create(student=student, course=course)
+
+    assert client.get(player_url(course, lectures[0])).status_code == 200
+
+
+def test_where_the_student_was_last_follows_each_lecture_opened(
+    student_client, course, lectures, enrollment
+):
+    LectureCompletion.objects.create(enrollment=enrollment, lecture=lectures[0])
+    student_client.get(player_url(course, lectures[0]))
+    assert "Last lecture: L1" in student_client.get(MY_LEARNING).content.decode()
+
+    student_client.get(player_url(course, lectures[1]))
+
+    assert "Last lecture: L2" in student_client.get(MY_LEARNING).content.decode()
+    enrollment.refresh_from_db()
+    assert enrollment.last_lecture_id == lectures[1].pk
+
+
+def test_my_learning_shows_new_completions_and_enrollments(
+    student_client, student, course, lectures, enrollment
+):
+    assert 'value="0"' in student_client.get(MY_LEARNING).content.decode()
+    student_client.post(complete_url(course, lectures[0]))
+    assert 'value="25"' in student_client.get(MY_LEARNING).content.decode()
+
+    other = CourseFactory(title="Second course")
+    LectureFactory(module=ModuleFactory(course=other))
+    enrollment_create(student=student, course=other)
+
+    assert "Second course" in student_client.get(MY_LEARNING).content.decode()
+
+
+def test_a_second_view_of_my_learning_reads_no_progress_from_the_database(
+    student_client, course, lectures, enrollment
+):
+    student_client.get(MY_LEARNING)
+    with CaptureQueriesContext(connection) as second:
+        html = student_client.get(MY_LEARNING).content.decode()
+    assert _progress_reads(second) == []
+    assert html.count("<progress") == 1
+
+
+def test_cached_progress_never_opens_another_course_that_takes_the_slug(
+    student_client, course, lectures, enrollment, django_capture_on_commit_callbacks
+):
+    slug = course.slug
+    _cache_progress(student_client, player_url(course, lectures[0]))
+    with django_capture_on_commit_callbacks(execute=True):
+        course.slug = f"{slug}-old"
+        course.save()
+        newcomer = CourseFactory(slug=slug)
+        lecture = LectureFactory(module=ModuleFactory(course=newcomer))
+
+    response = student_client.get(player_url(newcomer, lecture))
+
+    assert response.status_code == 302  # not enrolled in the course now behind the slug
+    assert response.url == newcomer.get_absolute_url()
+    assert not Enrollment.objects.filter(course=newcomer).exists()
+
+
+def test_a_lecture_deleted_with_its_completions_costs_no_query_per_completion(course, lectures):
+    for _ in range(5):
+        enrollment = EnrollmentFactory(course=course, student=StudentFactory())
+        LectureCompletion.objects.create(enrollment=enrollment, lecture=lectures[0])
+    with CaptureQueriesContext(connection) as deleting:
+        lectures[0].delete()
+    assert not LectureCompletion.objects.exists()
+    assert not [q for q in deleting if 'FROM "progress_enrollment"' in q["sql"]]
