@@ -404,26 +404,20 @@ class LearningCard:
     percent: int
 
 
+def my_learning_version(*, user) -> str:
+    """What My learning's cards depend on besides the user: their progress and course content
+    (titles, which lectures count). One round trip; a key for the cached cards."""
+    return "-".join(map(str, versioned_cache.current((CONTENT_VERSION, learner_version(user.pk)))))
+
+
 def my_learning(*, user) -> list[LearningCard]:
     """The user's active enrollments in published courses, with progress, most recent first.
 
-    Cached until the user's progress or any course content changes (the cards show titles
-    and count published lectures). Otherwise two queries (the enrollments, their
-    completions) and the courses' lectures from the shared cache, which knows which ones
-    count. Plain rows, not models: the cards show a few columns of three tables, and
-    building deferred model instances for them cost more than the queries.
+    Two queries (the enrollments, their completions) and the courses' lectures from the
+    shared cache, which knows which ones count. Plain rows, not models: the cards show a
+    few columns of three tables, and building deferred model instances for them cost more
+    than the queries.
     """
-    versions = (CONTENT_VERSION, learner_version(user.pk))
-    key = f"progress:my-learning:{user.pk}"
-    current, found = versioned_cache.read({key: versions})
-    if key in found:
-        return found[key]
-    cards = _learning_cards(user=user)
-    versioned_cache.write({key: cards}, versions, current, ENTRY_TIMEOUT_SECONDS)
-    return cards
-
-
-def _learning_cards(*, user) -> list[LearningCard]:
     rows = list(
         Enrollment.objects.filter(
             student=user,

@@ -197,3 +197,32 @@ def test_a_lecture_deleted_with_its_completions_costs_no_query_per_completion(co
         lectures[0].delete()
     assert not LectureCompletion.objects.exists()
     assert not [q for q in deleting if 'FROM "progress_enrollment"' in q["sql"]]
+
+
+def test_my_learning_cards_are_cached_for_each_student_alone(client, course, lectures):
+    first, second = StudentFactory(), StudentFactory()
+    EnrollmentFactory(student=first, course=course)
+    other = CourseFactory(title="Only for the second student")
+    LectureFactory(module=ModuleFactory(course=other))
+    EnrollmentFactory(student=second, course=other)
+
+    client.force_login(first)
+    first_page = client.get(MY_LEARNING).content.decode()
+    client.force_login(second)
+    second_page = client.get(MY_LEARNING).content.decode()
+    client.force_login(first)
+    first_again = client.get(MY_LEARNING).content.decode()
+
+    assert course.title in first_page and other.title not in first_page
+    assert other.title in second_page and course.title not in second_page
+    assert other.title not in first_again
+
+
+def test_my_learning_cards_follow_a_course_title_once_committed(
+    student_client, course, lectures, enrollment, django_capture_on_commit_callbacks
+):
+    assert course.title in student_client.get(MY_LEARNING).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        course.title = "A better title"
+        course.save()
+    assert "A better title" in student_client.get(MY_LEARNING).content.decode()
