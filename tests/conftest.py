@@ -1,5 +1,5 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from tests.browser import browser, live_daphne, page  # noqa: F401  (shared fixtures)
 from tests.factories import (
@@ -20,9 +20,11 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # Rate-limit counters (allauth) and cached fragments never carry over between tests.
-    cache.clear()
+    for alias in ("default", "fragments"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "fragments"):
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -150,3 +150,17 @@ def test_completing_a_lecture_the_cache_does_not_know_yet(
     response = student_client.post(complete_url(course, new), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert f'data-lecture-id="{new.pk}" data-state="completed"' in response.content.decode()
+
+
+def test_each_process_keeps_the_rendered_outline_in_its_own_memory(
+    student_client, course, lectures, enrollment
+):
+    from django.core.cache import caches
+
+    url = player_url(course, lectures[0])
+    student_client.get(url)
+    kept = list(caches["fragments"]._cache)  # the local-memory cache's own store
+    assert [key for key in kept if "template.cache.course-outline." in key]
+    caches["fragments"].clear()  # another process: it renders its own
+    html = student_client.get(url).content.decode()
+    assert _states(html)[str(lectures[0].pk)] == "available"
