@@ -163,9 +163,10 @@ CACHES["fragments"] = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's backends, with the logged-in user read from the cache.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

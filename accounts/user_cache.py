@@ -1,0 +1,53 @@
+"""The logged-in user, read from the cache instead of the database on every request.
+
+Django's session authentication loads the user's row on every request; it changes far less
+often (a login, a profile or password change, a new role, deactivation). Each user has a
+version (see edusphere.versioned_cache) that every save or delete of the row changes, at once
+and again when it commits, and a cached row is used only under the version it was read
+under: a deactivated account or a changed password ends the user's sessions on their next
+request, as with a database read. Writes that send no model signal (`update()`) call
+`users_changed()` themselves.
+
+The cached row includes the password hash, which Django needs to check the session against;
+the cache already holds the sessions themselves (bearer credentials), so it is guarded at
+least as well.
+"""
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from edusphere import versioned_cache
+from edusphere.versioned_cache import Version
+
+TIMEOUT_SECONDS = 24 * 60 * 60
+
+
+def _version(user_id: int) -> Version:
+    return Version(f"accounts:user-version:{user_id}", TIMEOUT_SECONDS)
+
+
+def cached_user(user_id):
+    """The user with primary key `user_id`, or None: from the cache, or one query."""
+    User = get_user_model()
+    user_id = User._meta.pk.to_python(user_id)
+    versions, key = (_version(user_id),), f"accounts:user:{user_id}"
+    current, found = versioned_cache.read({key: versions})
+    if key in found:
+        return found[key]
+    user = User._default_manager.filter(pk=user_id).first()
+    if user is not None:  # unknown ids are not kept: they must not fill the cache
+        versioned_cache.write({key: user}, versions, current, TIMEOUT_SECONDS)
+    return user
+
+
+def users_changed(user_ids: Iterable[int]) -> None:
+    """Forget these users' cached rows, at once and again when the transaction commits."""
+    versioned_cache.changed((_version(user_id) for user_id in user_ids), now=True)
+
+
+@receiver([post_save, post_delete], sender=get_user_model())
+def _user_changed(instance, **kwargs):
+    users_changed([instance.pk])
