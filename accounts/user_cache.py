@@ -13,7 +13,7 @@ the cache already holds the sessions themselves (bearer credentials), so it is g
 least as well.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
@@ -23,6 +23,20 @@ from edusphere import versioned_cache
 from edusphere.versioned_cache import Version
 
 TIMEOUT_SECONDS = 24 * 60 * 60
+
+UserEntries = Callable[[int], Mapping[str, Sequence[Version]]]
+# Other apps' per-user entries (the header's unread count): every logged-in page needs them
+# right after the user, so they come in the same round trip.
+_read_with_user: list[UserEntries] = []
+
+
+def read_with_user(entries: UserEntries) -> None:
+    """Have `entries(user_id)` (cache keys and their versions) read along with each user.
+
+    What was read is on the user as `cached_reads`, (versions, values) as returned by
+    versioned_cache.read(), for the rest of the request.
+    """
+    _read_with_user.append(entries)
 
 
 def _version(user_id: int) -> Version:
@@ -34,12 +48,17 @@ def cached_user(user_id):
     User = get_user_model()
     user_id = User._meta.pk.to_python(user_id)
     versions, key = (_version(user_id),), f"accounts:user:{user_id}"
-    current, found = versioned_cache.read({key: versions})
-    if key in found:
-        return found[key]
-    user = User._default_manager.filter(pk=user_id).first()
-    if user is not None:  # unknown ids are not kept: they must not fill the cache
+    wanted = {key: versions}
+    for entries in _read_with_user:
+        wanted.update(entries(user_id))
+    current, found = versioned_cache.read(wanted)
+    user = found.get(key)
+    if user is None:
+        user = User._default_manager.filter(pk=user_id).first()
+        if user is None:
+            return None  # unknown ids are not kept: they must not fill the cache
         versioned_cache.write({key: user}, versions, current, TIMEOUT_SECONDS)
+    user.cached_reads = (current, found)
     return user
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from accounts.user_cache import read_with_user
 from edusphere import versioned_cache
 from edusphere.versioned_cache import Version
 from notifications.models import Notification
@@ -23,10 +24,22 @@ def _version(user_id: int) -> Version:
     return Version(f"notifications:badge-version:{user_id}", TIMEOUT_SECONDS)
 
 
-def badge_count(*, user) -> int:
-    """`user`'s unread notifications: from the cache, or one indexed COUNT."""
-    versions, key = (_version(user.pk),), f"notifications:badge:{user.pk}"
-    current, found = versioned_cache.read({key: versions})
+def _entry(user_id: int) -> dict[str, tuple[Version]]:
+    return {f"notifications:badge:{user_id}": (_version(user_id),)}
+
+
+read_with_user(_entry)  # every logged-in page shows the badge
+
+
+def badge_count(*, user, read=None) -> int:
+    """`user`'s unread notifications: from the cache, or one indexed COUNT.
+
+    `read`: what was read with the user at the start of the request (`user.cached_reads`),
+    for requests that change no notifications; without it the count is read afresh.
+    """
+    wanted = _entry(user.pk)
+    [(key, versions)] = wanted.items()
+    current, found = read if read and versions[0] in read[0] else versioned_cache.read(wanted)
     if key in found:
         return found[key]
     count = unread_count(user=user)
