@@ -1,6 +1,7 @@
 """Authentication backends that load the logged-in user from the cache (see user_cache)."""
 
 from allauth.account import auth_backends as allauth_backends
+from asgiref.sync import sync_to_async
 from django.contrib.auth import backends as django_backends
 
 from accounts.user_cache import cached_user
@@ -10,6 +11,9 @@ class CachedUserMixin:
     def get_user(self, user_id):
         user = cached_user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
+
+    async def aget_user(self, user_id):  # request.auser(), async views and middleware
+        return await sync_to_async(self.get_user)(user_id)
 
 
 class ModelBackend(CachedUserMixin, django_backends.ModelBackend):

@@ -2,19 +2,24 @@
 
 Django's session authentication loads the user's row on every request; it changes far less
 often (a login, a profile or password change, a new role, deactivation). Each user has a
-version (see edusphere.versioned_cache) that every save or delete of the row changes, at once
-and again when it commits, and a cached row is used only under the version it was read
-under: a deactivated account or a changed password ends the user's sessions on their next
-request, as with a database read. Writes that send no model signal (`update()`) call
-`users_changed()` themselves.
+version (see edusphere.versioned_cache) that every save or delete of the row changes once it
+commits, and a cached row is used only under the version it was read under: a deactivated
+account or a changed password ends the user's sessions on their next request, as with a
+database read. Writes that send no model signal (`update()`) call `users_changed()`
+themselves.
 
-The cached row includes the password hash, which Django needs to check the session against;
-the cache already holds the sessions themselves (bearer credentials), so it is guarded at
-least as well.
+Only with a cache shared by every process (Redis: PER_USER_CACHES), which then also holds the
+sessions themselves. The cached row includes the password hash, which Django needs to check
+the session against; sessions are bearer credentials, so that cache is guarded at least as
+well as the hashes need.
 """
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -30,11 +35,19 @@ UserEntries = Callable[[int], Mapping[str, Sequence[Version]]]
 _read_with_user: list[UserEntries] = []
 
 
+@dataclass(frozen=True, slots=True)
+class CachedReads:
+    """What was read along with a user (see read_with_user), as versioned_cache.read() gave it."""
+
+    versions: dict[Version, int]
+    values: dict[str, Any]
+    read_at: int  # time.monotonic_ns()
+
+
 def read_with_user(entries: UserEntries) -> None:
     """Have `entries(user_id)` (cache keys and their versions) read along with each user.
 
-    What was read is on the user as `cached_reads`, (versions, values) as returned by
-    versioned_cache.read(), for the rest of the request.
+    What was read is on the user as `cached_reads` (CachedReads) for the rest of the request.
     """
     _read_with_user.append(entries)
 
@@ -44,13 +57,19 @@ def _version(user_id: int) -> Version:
 
 
 def cached_user(user_id):
-    """The user with primary key `user_id`, or None: from the cache, or one query."""
+    """The user with primary key `user_id`, or None: from the cache, or one query.
+
+    Always the query when the cache is not shared by every process (PER_USER_CACHES).
+    """
     User = get_user_model()
     user_id = User._meta.pk.to_python(user_id)
+    if not settings.PER_USER_CACHES:
+        return User._default_manager.filter(pk=user_id).first()
     versions, key = (_version(user_id),), f"accounts:user:{user_id}"
     wanted = {key: versions}
     for entries in _read_with_user:
         wanted.update(entries(user_id))
+    read_at = time.monotonic_ns()
     current, found = versioned_cache.read(wanted)
     user = found.get(key)
     if user is None:
@@ -58,13 +77,13 @@ def cached_user(user_id):
         if user is None:
             return None  # unknown ids are not kept: they must not fill the cache
         versioned_cache.write({key: user}, versions, current, TIMEOUT_SECONDS)
-    user.cached_reads = (current, found)
+    user.cached_reads = CachedReads(current, found, read_at)
     return user
 
 
 def users_changed(user_ids: Iterable[int]) -> None:
-    """Forget these users' cached rows, at once and again when the transaction commits."""
-    versioned_cache.changed((_version(user_id) for user_id in user_ids), now=True)
+    """Forget these users' cached rows, once the current transaction commits."""
+    versioned_cache.changed(_version(user_id) for user_id in user_ids)
 
 
 @receiver([post_save, post_delete], sender=get_user_model())

@@ -1,4 +1,4 @@
-from functools import cache
+from functools import lru_cache
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -19,7 +19,9 @@ NAV_VIEWS = {
 }
 
 
-@cache  # keyed by the URLconf each request sets, and the prefix of the site's mount point
+# Keyed by the URLconf each request sets and the prefix of the site's mount point, which a
+# client could vary (daphne's Daphne-Root-Path header): bounded.
+@lru_cache(maxsize=16)
 def _nav_urls(urlconf, script_prefix) -> dict[str, str]:
     return {key: reverse(viewname, urlconf=urlconf) for key, viewname in NAV_VIEWS.items()}
 

@@ -5,7 +5,7 @@ fifty lectures or a page of courses would spend most of its time there.
 """
 
 from collections.abc import Callable
-from functools import cache
+from functools import lru_cache
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -24,7 +24,9 @@ def path_maker(viewname: str, arity: int = 1) -> Callable[..., str]:
     return _path_maker(viewname, arity, urlconf, get_script_prefix())
 
 
-@cache  # keyed by the URLconf each request sets, and the prefix of the site's mount point
+# Keyed by the URLconf each request sets and the prefix of the site's mount point, which a
+# client could vary (daphne's Daphne-Root-Path header): bounded.
+@lru_cache(maxsize=256)
 def _path_maker(viewname: str, arity: int, urlconf, script_prefix: str) -> Callable[..., str]:
     placeholders = _PLACEHOLDERS[:arity]
     path = reverse(viewname, args=placeholders, urlconf=urlconf)

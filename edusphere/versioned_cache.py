@@ -31,26 +31,22 @@ class Version:
         return cache.get_or_set(self.key, fresh_version, self.timeout)
 
 
-def changed(versions: Iterable[Version], *, now: bool = False) -> None:
-    """Give `versions` new values once the current transaction commits (and at once: `now`).
+def changed(versions: Iterable[Version]) -> None:
+    """Give `versions` new values once the current transaction commits.
 
-    `now` is for data the writer's own transaction may read back from the cache before it
-    commits; the change on commit still follows, for readers in other transactions who
-    rebuilt an entry from what the database held before the commit.
+    Not before: a reader could otherwise file what it read of the uncommitted (and perhaps
+    rolled back) rows under the new value.
     """
     versions = set(versions)
-    if not versions:
-        return
+    if versions:
+        transaction.on_commit(lambda: renew(versions))
 
-    def renew():
-        for timeout in {version.timeout for version in versions}:
-            cache.set_many(
-                {v.key: fresh_version() for v in versions if v.timeout == timeout}, timeout
-            )
 
-    if now:
-        renew()
-    transaction.on_commit(renew)
+def renew(versions: Iterable[Version]) -> None:
+    """Give `versions` new values now: for code that already runs once a write commits."""
+    versions = set(versions)
+    for timeout in {version.timeout for version in versions}:
+        cache.set_many({v.key: fresh_version() for v in versions if v.timeout == timeout}, timeout)
 
 
 def read(wanted: Mapping[str, Sequence[Version]]) -> tuple[dict[Version, int], dict[str, Any]]:

@@ -6,8 +6,10 @@ under the version it was counted under, and any change to the user's notificatio
 one once it commits.
 """
 
+import time
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
@@ -31,15 +33,38 @@ def _entry(user_id: int) -> dict[str, tuple[Version]]:
 read_with_user(_entry)  # every logged-in page shows the badge
 
 
+# When this process last changed each user's notifications (monotonic ns): a count read with
+# the user as a request began is not used once the request (or any other here) has changed
+# them since, as a page that notifies its own reader and renders at once would have.
+_changed_here: dict[int, int] = {}
+_CHANGED_HERE_KEPT_NS = 10 * 60 * 10**9  # longer than any request
+
+
+def _mark_changed_here(user_ids: set[int]) -> None:
+    now = time.monotonic_ns()
+    if len(_changed_here) > 10_000:
+        for user_id, changed_at in list(_changed_here.items()):
+            if now - changed_at > _CHANGED_HERE_KEPT_NS:
+                del _changed_here[user_id]
+    _changed_here.update(dict.fromkeys(user_ids, now))
+
+
 def badge_count(*, user, read=None) -> int:
     """`user`'s unread notifications: from the cache, or one indexed COUNT.
 
-    `read`: what was read with the user at the start of the request (`user.cached_reads`),
-    for requests that change no notifications; without it the count is read afresh.
+    `read`: what was read with the user as the request began (`user.cached_reads`), used
+    unless this process has changed the user's notifications since.
     """
     wanted = _entry(user.pk)
     [(key, versions)] = wanted.items()
-    current, found = read if read and versions[0] in read[0] else versioned_cache.read(wanted)
+    if (
+        read is not None
+        and versions[0] in read.versions
+        and _changed_here.get(user.pk, -1) < read.read_at
+    ):
+        current, found = read.versions, read.values
+    else:
+        current, found = versioned_cache.read(wanted)
     if key in found:
         return found[key]
     count = unread_count(user=user)
@@ -53,7 +78,15 @@ def badge_changed(user_ids: Iterable[int]) -> None:
     For writes that send no model signal (bulk_create, update); saves and deletes are seen
     by the receiver below.
     """
-    versioned_cache.changed(_version(user_id) for user_id in user_ids)
+    user_ids = set(user_ids)
+    if not user_ids:
+        return
+
+    def committed():
+        versioned_cache.renew(_version(user_id) for user_id in user_ids)
+        _mark_changed_here(user_ids)
+
+    transaction.on_commit(committed)
 
 
 @receiver(pre_save, sender=Notification)

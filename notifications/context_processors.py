@@ -9,9 +9,7 @@ def unread_notifications(request):
     if user is None or not user.is_authenticated:
         return {}
 
-    # Read with the user at the start of the request, unless the request may have changed
-    # the user's notifications since (a POST that renders a page instead of redirecting).
-    read = getattr(user, "cached_reads", None) if request.method in ("GET", "HEAD") else None
+    read = getattr(user, "cached_reads", None)  # read with the user as the request began
 
     # Templates call a callable each time they read it; cache() makes that one lookup.
     @cache

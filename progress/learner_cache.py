@@ -7,7 +7,9 @@ version (see edusphere.versioned_cache) that every write to their enrollments or
 changes; cached progress is used only under the version it was read under.
 
 Writes through models are seen by the receivers below; bulk writes (`update()`,
-`bulk_create()`) call `learner_changed()` themselves.
+`bulk_create()`) call `learner_changed()` themselves. Progress is cached only where every
+process shares the cache (PER_USER_CACHES): access taken away in one process must not stay
+open in another.
 """
 
 from collections.abc import Iterable
@@ -30,11 +32,8 @@ def learner_version(user_id: int) -> Version:
 
 
 def learner_changed(user_ids: Iterable[int]) -> None:
-    """Forget these users' cached progress, at once and again when the transaction commits.
-
-    At once as well: the writer's own request may show the progress it has just written.
-    """
-    versioned_cache.changed({learner_version(user_id) for user_id in user_ids}, now=True)
+    """Forget these users' cached progress, once the current transaction commits."""
+    versioned_cache.changed({learner_version(user_id) for user_id in user_ids})
 
 
 @receiver([post_save, post_delete], sender=Enrollment)

@@ -4,10 +4,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
+from django.conf import settings
 from django.db.models import F
 from django.http import Http404
 
-from courses import page_cache
 from courses.markdown import RENDERER_FINGERPRINT, render_markdown
 from courses.models import Course, Lecture
 from courses.page_cache import CONTENT_VERSION, SHARED_TIMEOUT_SECONDS
@@ -220,9 +220,11 @@ def _outline_rows(course_ids) -> dict[int, list[tuple]]:
     return rows
 
 
-# Shared entries are filed by slug, which a /learn/ URL names, so that one round trip reads
-# them all: "page" names the lecture entry's shape (with body_html), the fingerprint the
-# renderer that made body_html (processes of an older release use other keys).
+# Course entries are filed by slug, which a /learn/ URL names, so that one round trip reads
+# them with the lecture and the user's progress. The outline rows and the progress carry the
+# id of the course they belong to: a slug may pass to another course. "page" names the
+# lecture entry's shape (with body_html), the fingerprint the renderer that made body_html
+# (processes of an older release use other keys).
 def _course_key(slug: str) -> str:
     return f"course:{slug}"
 
@@ -239,16 +241,31 @@ def _progress_key(user_id: int, slug: str) -> str:
     return f"progress:learner:{user_id}:{slug}"
 
 
+def _rows_of(courses: dict[str, int], current: dict, found: dict) -> dict[str, list[tuple]]:
+    """The outline rows of {slug: course id}: those `found` by a versioned_cache.read() that
+    asked for their keys, the rest from the database, filed under the content version read."""
+    rows, missing = {}, {}
+    for slug, course_id in courses.items():
+        entry = found.get(_rows_key(slug))
+        if entry is not None and entry[0] == course_id:
+            rows[slug] = entry[1]
+        else:
+            missing[slug] = course_id
+    if missing:
+        built = _outline_rows(missing.values())
+        entries = {_rows_key(slug): (id_, built[id_]) for slug, id_ in missing.items()}
+        versioned_cache.write(entries, (CONTENT_VERSION,), current, SHARED_TIMEOUT_SECONDS)
+        rows.update({slug: built[id_] for slug, id_ in missing.items()})
+    return rows
+
+
 def _shared_outline_rows(courses: dict[str, int]) -> dict[str, list[tuple]]:
     """`_outline_rows` of {slug: course id}, by slug, shared by every learner until the
     course content changes."""
-
-    def build(slugs):
-        by_id = _outline_rows([courses[slug] for slug in slugs])
-        return {slug: by_id[courses[slug]] for slug in slugs}
-
-    rows, _version = page_cache.shared_many("course-outline", courses, build)
-    return rows
+    current, found = versioned_cache.read(
+        dict.fromkeys(map(_rows_key, courses), (CONTENT_VERSION,))
+    )
+    return _rows_of(courses, current, found)
 
 
 def _completed_ids(enrollment: Enrollment | None) -> frozenset[int]:
@@ -293,33 +310,28 @@ def learner_outline(*, user, slug: str, lecture_id: int | None = None) -> Course
     wanted = {_course_key(slug): content, _rows_key(slug): content}
     if lecture_id is not None:
         wanted[_lecture_key(lecture_id)] = content
-    progress = (learner_version(user.pk),) if user.is_authenticated else None
-    if progress:
+    progress = None  # the versions the user's cached progress is filed under
+    if user.is_authenticated and settings.PER_USER_CACHES:
+        progress = (learner_version(user.pk),)
         wanted[_progress_key(user.pk, slug)] = progress
     current, found = versioned_cache.read(wanted)
 
-    built = {}
     course = found.get(_course_key(slug))
     if course is None:
         course = _course_by_slug(slug)
         if course is None:
             raise Http404  # not kept: unknown slugs must not fill the cache
-        built[_course_key(slug)] = course
+        versioned_cache.write({_course_key(slug): course}, content, current, SHARED_TIMEOUT_SECONDS)
     can_manage = _can_manage_visible(user=user, course=course)
-    rows = found.get(_rows_key(slug))
-    if rows is None:
-        rows = built[_rows_key(slug)] = _outline_rows([course.pk])[course.pk]
-    if built:
-        versioned_cache.write(built, content, current, SHARED_TIMEOUT_SECONDS)
+    rows = _rows_of({slug: course.pk}, current, found)[slug]
 
-    enrollment, completed_ids = None, frozenset()
-    if progress:
-        cached = found.get(_progress_key(user.pk, slug))
-        if cached is not None and cached[0] == course.pk:  # a slug may pass to another course
-            _course_id, enrollment, completed_ids = cached
-        else:
-            enrollment = active_enrollment(user=user, course=course)
-            completed_ids = _completed_ids(enrollment)
+    cached = found.get(_progress_key(user.pk, slug)) if progress else None
+    if cached is not None and cached[0] == course.pk:  # a slug may pass to another course
+        _course_id, enrollment, completed_ids = cached
+    else:
+        enrollment = active_enrollment(user=user, course=course)
+        completed_ids = _completed_ids(enrollment)
+        if progress:
             entry = {_progress_key(user.pk, slug): (course.pk, enrollment, completed_ids)}
             versioned_cache.write(entry, progress, current, ENTRY_TIMEOUT_SECONDS)
 
@@ -331,7 +343,9 @@ def learner_outline(*, user, slug: str, lecture_id: int | None = None) -> Course
     return outline
 
 
-def _outline(course, enrollment, can_manage, rows, completed_ids, version=None) -> CourseOutline:
+def _outline(
+    course, enrollment, can_manage, rows, completed_ids, content_version=None
+) -> CourseOutline:
     """The unlock rule, applied to the course's lecture rows and the user's completions."""
     items = []
     modules: dict[int, OutlineModule] = {}
@@ -354,7 +368,7 @@ def _outline(course, enrollment, can_manage, rows, completed_ids, version=None) 
             all_before_done = all_before_done and done
         lecture = OutlineLecture(pk, module, title, is_free_preview)
         items.append(LectureState(lecture, state, len(items) + 1, published))
-    return CourseOutline(course, enrollment, can_manage, items, completed_ids, version)
+    return CourseOutline(course, enrollment, can_manage, items, completed_ids, content_version)
 
 
 def _lecture_with_body(lecture_id: int) -> Lecture | None:
@@ -370,10 +384,12 @@ def _lecture_with_body(lecture_id: int) -> Lecture | None:
 def lecture_for(outline: CourseOutline, item: LectureState) -> Lecture:
     """The whole lecture behind an entry of a `learner_outline`, for the player and its media.
 
-    From the shared content cache, with its body rendered (`body_html`): a lecture is the
-    same for everyone who may open it, and `item` has already been checked against the
-    unlock rule.
+    From the shared content cache (read with the outline when it was there), with its body
+    rendered (`body_html`): a lecture is the same for everyone who may open it, and `item`
+    has already been checked against the unlock rule.
     """
+    if outline.content_version is None:
+        raise ValueError("lecture_for() takes an outline from learner_outline()")
     lecture_id = item.lecture.pk
     lecture = outline.cached_lectures.get(lecture_id)
     if lecture is None:

@@ -40,7 +40,8 @@ MEDIA_FIELDS = {"video": "video_file", "attachment": "attachment"}
 def _outline_item(request, slug, lecture_id, *, shared=False):
     """(course, outline, item) for a lecture URL; 404 when the user may not know it exists.
 
-    `shared`: the outline and the lecture from the caches, for pages that only read them (see
+    `shared`: the course and the outline from the caches, with the lecture when it is cached
+    (for selectors.lecture_for), for pages that only read them (see
     selectors.learner_outline); writes read the database.
     """
     if shared:

@@ -1,9 +1,11 @@
 """The logged-in user comes from the cache, and every change to the account shows at once.
 
 Each test first lets a request cache the user's row, then changes the account the way the
-site does, and checks the next request: above all that a deactivated account, a changed
-password or a deleted user ends the session at once.
+site does, commits, and checks the next request: above all that a deactivated account, a
+changed password or a deleted user ends the session at once.
 """
+
+from functools import partial
 
 import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY, get_user
@@ -14,6 +16,7 @@ from django.urls import reverse
 from accounts.models import Role, User
 from accounts.services import user_active_set, user_role_set
 from accounts.user_cache import cached_user
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +26,19 @@ TEACH = reverse("teach:course_list")
 
 def _user_reads(queries) -> list[str]:
     return [q["sql"] for q in queries if 'FROM "accounts_user"' in q["sql"]]
+
+
+@pytest.fixture(autouse=True)
+def _shared_cache(settings):
+    # This process's cache is shared by everything the test runs, as Redis is by every
+    # server process: the per-user caches are on (they are off with a cache per process).
+    settings.PER_USER_CACHES = True
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """A block whose writes count as committed (the test's own transaction never commits)."""
+    return partial(django_capture_on_commit_callbacks, execute=True)
 
 
 @pytest.fixture
@@ -44,44 +60,64 @@ def test_requests_read_no_user_row_once_cached(logged_in, student):
     assert student.email in html
 
 
-def test_sessions_record_the_caching_backends(logged_in):
-    assert logged_in.session[BACKEND_SESSION_KEY].startswith("accounts.backends.")
+def test_without_a_shared_cache_every_request_reads_the_user(settings, logged_in):
+    settings.PER_USER_CACHES = False
+    logged_in.get(PROFILE)
+    with CaptureQueriesContext(connection) as queries:
+        logged_in.get(PROFILE)
+    assert len(_user_reads(queries)) == 1
 
 
-def test_a_deactivated_account_is_logged_out_at_once(logged_in, student, admin_user):
-    user_active_set(actor=admin_user, user=student, is_active=False)
+def test_logins_through_the_site_record_the_caching_backend(client, student):
+    response = client.post(reverse("account_login"), {"login": student.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.session[BACKEND_SESSION_KEY] in {
+        "accounts.backends.ModelBackend",
+        "accounts.backends.AuthenticationBackend",
+    }
+    assert client.get(PROFILE).status_code == 200
+
+
+def test_a_deactivated_account_is_logged_out_at_once(logged_in, student, admin_user, committed):
+    with committed():
+        user_active_set(actor=admin_user, user=student, is_active=False)
     assert _is_logged_out(logged_in)
 
 
-def test_a_changed_password_ends_other_sessions_at_once(logged_in, student):
-    student.set_password("another-long-passphrase")
-    student.save()
+def test_a_changed_password_ends_other_sessions_at_once(logged_in, student, committed):
+    with committed():
+        student.set_password("another-long-passphrase")
+        student.save()
     assert _is_logged_out(logged_in)
 
 
-def test_a_deleted_user_is_logged_out_at_once(logged_in, student):
-    student.delete()
+def test_a_deleted_user_is_logged_out_at_once(logged_in, student, committed):
+    with committed():
+        student.delete()
     assert _is_logged_out(logged_in)
 
 
-def test_a_new_role_shows_at_once(logged_in, student, admin_user):
+def test_a_new_role_shows_at_once(logged_in, student, admin_user, committed):
     assert logged_in.get(TEACH).status_code == 403
-    user_role_set(actor=admin_user, user=student, role=Role.INSTRUCTOR)
+    with committed():
+        user_role_set(actor=admin_user, user=student, role=Role.INSTRUCTOR)
     assert logged_in.get(TEACH).status_code == 200
     assert f'href="{TEACH}"' in logged_in.get(PROFILE).content.decode()
 
 
-def test_a_changed_name_shows_at_once(logged_in, student):
-    student.name = "Ada Lovelace"
-    student.save()
+def test_a_changed_name_shows_at_once(logged_in, student, committed):
+    with committed():
+        student.name = "Ada Lovelace"
+        student.save()
     assert ">Ada Lovelace</a>" in logged_in.get(PROFILE).content.decode()
 
 
-def test_a_bulk_update_that_tells_the_cache_shows_at_once(logged_in, student):
+def test_a_bulk_update_that_tells_the_cache_shows_at_once(logged_in, student, committed):
     from accounts.user_cache import users_changed
 
-    User.objects.filter(pk=student.pk).update(is_active=False)
-    users_changed([student.pk])
+    with committed():
+        User.objects.filter(pk=student.pk).update(is_active=False)
+        users_changed([student.pk])
     assert _is_logged_out(logged_in)
 
 

@@ -2,11 +2,12 @@
 
 The player, resume, media and My learning read the student's enrollment and completions from
 the cache (progress/learner_cache.py). These tests first let a page cache them, then change
-them the ways the site does, and check that the next page shows the change: above all that
-access taken away is gone at once.
+them the ways the site does, commit, and check that the next page shows the change: above
+all that access taken away is gone at once.
 """
 
 import re
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -29,6 +30,19 @@ pytestmark = pytest.mark.django_db
 MY_LEARNING = reverse("progress:my_learning")
 
 
+@pytest.fixture(autouse=True)
+def _shared_cache(settings):
+    # This process's cache is shared by everything the test runs, as Redis is by every
+    # server process: the per-user caches are on (they are off with a cache per process).
+    settings.PER_USER_CACHES = True
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """A block whose writes count as committed (the test's own transaction never commits)."""
+    return partial(django_capture_on_commit_callbacks, execute=True)
+
+
 def _state(html: str, lecture) -> str:
     return re.search(rf'data-lecture-id="{lecture.pk}" data-state="(\w+)"', html).group(1)
 
@@ -41,21 +55,23 @@ def _progress_reads(queries) -> list[str]:
     ]
 
 
-def _cache_progress(client, url) -> None:
+def _cache_progress(client, url, committed) -> None:
     """View `url` until the student's progress for its course is cached.
 
     The first view of a lecture remembers it as the last one (a change of progress, which
-    forgets the cached copy); the second caches the progress as it then stands.
+    forgets the cached copy once committed); the second caches the progress as it stands.
     """
     for _ in range(2):
-        assert client.get(url).status_code == 200
+        with committed():
+            assert client.get(url).status_code == 200
 
 
 def test_views_of_a_lecture_read_no_progress_from_the_database_once_cached(
-    student_client, course, lectures, enrollment
+    student_client, course, lectures, enrollment, committed
 ):
     url = player_url(course, lectures[0])
-    student_client.get(url)  # remembers where the student is: their progress changed
+    with committed():
+        student_client.get(url)  # remembers where the student is: their progress changed
     with CaptureQueriesContext(connection) as second:
         student_client.get(url)
     with CaptureQueriesContext(connection) as third:
@@ -65,14 +81,24 @@ def test_views_of_a_lecture_read_no_progress_from_the_database_once_cached(
     assert _state(html, lectures[0]) == "available"
 
 
-def test_a_completed_lecture_unlocks_the_next_one_on_the_next_page(
-    student_client, course, lectures, enrollment
+def test_without_a_shared_cache_every_view_reads_the_database(
+    settings, student_client, course, lectures, enrollment
 ):
-    assert (
-        _state(student_client.get(player_url(course, lectures[0])).content.decode(), lectures[1])
-        == "locked"
-    )
-    student_client.post(complete_url(course, lectures[0]))
+    settings.PER_USER_CACHES = False
+    url = player_url(course, lectures[0])
+    for _ in range(2):
+        student_client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        student_client.get(url)
+    assert len(_progress_reads(queries)) == 2
+
+
+def test_a_completed_lecture_unlocks_the_next_one_on_the_next_page(
+    student_client, course, lectures, enrollment, committed
+):
+    _cache_progress(student_client, player_url(course, lectures[0]), committed)
+    with committed():
+        student_client.post(complete_url(course, lectures[0]))
     response = student_client.get(player_url(course, lectures[1]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -80,13 +106,24 @@ def test_a_completed_lecture_unlocks_the_next_one_on_the_next_page(
     assert _state(html, lectures[1]) == "available"
 
 
-def test_revoked_access_is_gone_at_once(student_client, course, lectures, enrollment):
+def test_a_completion_recorded_elsewhere_unlocks_the_next_lecture(
+    student_client, course, lectures, enrollment, committed
+):
+    _cache_progress(student_client, player_url(course, lectures[0]), committed)
+    assert student_client.get(player_url(course, lectures[1])).status_code == 302
+    with committed():
+        LectureCompletion.objects.create(enrollment=enrollment, lecture=lectures[0])  # the admin
+    assert student_client.get(player_url(course, lectures[1])).status_code == 200
+
+
+def test_revoked_access_is_gone_at_once(student_client, course, lectures, enrollment, committed):
     url = player_url(course, lectures[0])
-    _cache_progress(student_client, url)
+    _cache_progress(student_client, url, committed)
     assert student_client.get(reverse("progress:resume", args=[course.slug])).url == url
     assert student_client.get(MY_LEARNING).content.decode().count("<progress") == 1
 
-    enrollment_revoke(enrollment=enrollment)
+    with committed():
+        enrollment_revoke(enrollment=enrollment)
 
     response = student_client.get(url)
     assert response.status_code == 302
@@ -98,13 +135,15 @@ def test_revoked_access_is_gone_at_once(student_client, course, lectures, enroll
 
 
 def test_access_given_back_shows_at_once_with_the_completions_kept(
-    student_client, course, lectures, enrollment
+    student_client, course, lectures, enrollment, committed
 ):
-    LectureCompletion.objects.create(enrollment=enrollment, lecture=lectures[0])
-    enrollment_revoke(enrollment=enrollment)
+    with committed():
+        LectureCompletion.objects.create(enrollment=enrollment, lecture=lectures[0])
+        enrollment_revoke(enrollment=enrollment)
     assert student_client.get(player_url(course, lectures[1])).status_code == 302
 
-    enrollment_create(student=enrollment.student, course=course)
+    with committed():
+        enrollment_create(student=enrollment.student, course=course)
 
     html = student_client.get(player_url(course, lectures[1])).content.decode()
     assert _state(html, lectures[0]) == "completed"
@@ -112,35 +151,40 @@ def test_access_given_back_shows_at_once_with_the_completions_kept(
 
 
 def test_a_completion_taken_away_locks_the_lectures_after_it_again(
-    student_client, course, lectures, enrollment
+    student_client, course, lectures, enrollment, committed
 ):
-    completion = LectureCompletion.objects.create(enrollment=enrollment, lecture=lectures[0])
-    _cache_progress(student_client, player_url(course, lectures[1]))
+    with committed():
+        completion = LectureCompletion.objects.create(enrollment=enrollment, lecture=lectures[0])
+    _cache_progress(student_client, player_url(course, lectures[1]), committed)
 
-    completion.delete()  # an admin, in the completions list
+    with committed():
+        completion.delete()  # an admin, in the completions list
 
     response = student_client.get(player_url(course, lectures[1]))
     assert response.status_code == 302
     assert response.url == player_url(course, lectures[0])
 
 
-def test_enrolling_shows_at_once(client, student, course, lectures):
+def test_enrolling_shows_at_once(client, student, course, lectures, committed):
     client.force_login(student)
     assert client.get(player_url(course, lectures[0])).status_code == 302  # not enrolled yet
 
-    enrollment_create(student=student, course=course)
+    with committed():
+        enrollment_create(student=student, course=course)
 
     assert client.get(player_url(course, lectures[0])).status_code == 200
 
 
 def test_where_the_student_was_last_follows_each_lecture_opened(
-    student_client, course, lectures, enrollment
+    student_client, course, lectures, enrollment, committed
 ):
-    LectureCompletion.objects.create(enrollment=enrollment, lecture=lectures[0])
-    student_client.get(player_url(course, lectures[0]))
+    with committed():
+        LectureCompletion.objects.create(enrollment=enrollment, lecture=lectures[0])
+        student_client.get(player_url(course, lectures[0]))
     assert "Last lecture: L1" in student_client.get(MY_LEARNING).content.decode()
 
-    student_client.get(player_url(course, lectures[1]))
+    with committed():
+        student_client.get(player_url(course, lectures[1]))
 
     assert "Last lecture: L2" in student_client.get(MY_LEARNING).content.decode()
     enrollment.refresh_from_db()
@@ -148,15 +192,17 @@ def test_where_the_student_was_last_follows_each_lecture_opened(
 
 
 def test_my_learning_shows_new_completions_and_enrollments(
-    student_client, student, course, lectures, enrollment
+    student_client, student, course, lectures, enrollment, committed
 ):
     assert 'value="0"' in student_client.get(MY_LEARNING).content.decode()
-    student_client.post(complete_url(course, lectures[0]))
+    with committed():
+        student_client.post(complete_url(course, lectures[0]))
     assert 'value="25"' in student_client.get(MY_LEARNING).content.decode()
 
-    other = CourseFactory(title="Second course")
-    LectureFactory(module=ModuleFactory(course=other))
-    enrollment_create(student=student, course=other)
+    with committed():
+        other = CourseFactory(title="Second course")
+        LectureFactory(module=ModuleFactory(course=other))
+        enrollment_create(student=student, course=other)
 
     assert "Second course" in student_client.get(MY_LEARNING).content.decode()
 
@@ -172,11 +218,11 @@ def test_a_second_view_of_my_learning_reads_no_progress_from_the_database(
 
 
 def test_cached_progress_never_opens_another_course_that_takes_the_slug(
-    student_client, course, lectures, enrollment, django_capture_on_commit_callbacks
+    student_client, course, lectures, enrollment, committed
 ):
     slug = course.slug
-    _cache_progress(student_client, player_url(course, lectures[0]))
-    with django_capture_on_commit_callbacks(execute=True):
+    _cache_progress(student_client, player_url(course, lectures[0]), committed)
+    with committed():
         course.slug = f"{slug}-old"
         course.save()
         newcomer = CourseFactory(slug=slug)
@@ -187,6 +233,49 @@ def test_cached_progress_never_opens_another_course_that_takes_the_slug(
     assert response.status_code == 302  # not enrolled in the course now behind the slug
     assert response.url == newcomer.get_absolute_url()
     assert not Enrollment.objects.filter(course=newcomer).exists()
+
+
+def test_outline_rows_filed_for_a_slug_are_never_used_for_another_course(
+    student_client, student, course, lectures, enrollment, committed
+):
+    # My learning read the slug's course from the database before the slug passed to
+    # another course, and filed the first course's lectures under the slug afterwards.
+    from courses.page_cache import CONTENT_VERSION
+    from edusphere import versioned_cache
+    from progress.selectors import _rows_key
+
+    newcomer = CourseFactory(slug=f"{course.slug}-new")
+    lecture = LectureFactory(module=ModuleFactory(course=newcomer), is_free_preview=True)
+    current, _found = versioned_cache.read({_rows_key(newcomer.slug): (CONTENT_VERSION,)})
+    wrong = [(lectures[0].pk, "Not this course", True, True, 1, "M", True)]
+    versioned_cache.write(
+        {_rows_key(newcomer.slug): (course.pk, wrong)}, (CONTENT_VERSION,), current, 60
+    )
+
+    html = student_client.get(player_url(newcomer, lecture)).content.decode()
+
+    assert "Not this course" not in html
+    assert _state(html, lecture) == "available"
+    assert student_client.get(player_url(newcomer, lectures[0])).status_code == 404
+
+
+def test_a_lecture_deleted_with_its_completions_leaves_a_right_outline(
+    student_client, course, lectures, enrollment, committed
+):
+    with committed():
+        for lecture in lectures[:2]:
+            LectureCompletion.objects.create(enrollment=enrollment, lecture=lecture)
+    _cache_progress(student_client, player_url(course, lectures[2]), committed)
+
+    with committed():
+        lectures[1].delete()
+
+    html = student_client.get(player_url(course, lectures[2])).content.decode()
+    assert f'data-lecture-id="{lectures[1].pk}"' not in html
+    assert _state(html, lectures[0]) == "completed"
+    assert _state(html, lectures[2]) == "available"
+    assert "50% complete (1 of 2 lectures)" not in html  # three lectures are left
+    assert "33% complete (1 of 3 lectures)" in html
 
 
 def test_a_lecture_deleted_with_its_completions_costs_no_query_per_completion(course, lectures):
@@ -219,10 +308,10 @@ def test_my_learning_cards_are_cached_for_each_student_alone(client, course, lec
 
 
 def test_my_learning_cards_follow_a_course_title_once_committed(
-    student_client, course, lectures, enrollment, django_capture_on_commit_callbacks
+    student_client, course, lectures, enrollment, committed
 ):
     assert course.title in student_client.get(MY_LEARNING).content.decode()
-    with django_capture_on_commit_callbacks(execute=True):
+    with committed():
         course.title = "A better title"
         course.save()
     assert "A better title" in student_client.get(MY_LEARNING).content.decode()
