@@ -303,8 +303,9 @@ def learner_outline(*, user, slug: str, lecture_id: int | None = None) -> Course
 
     For pages that only show them (player, resume, media). The course and its lectures are
     the same for every learner until the content changes, and the user's enrollment and
-    completions the same until they change (see learner_cache); all come from the cache, with
-    the lecture `lecture_id` (see `lecture_for`), in one round trip when all are cached.
+    completions the same until they change (see learner_cache; cached only where every
+    process shares the cache). All come from the cache with the lecture `lecture_id` (see
+    `lecture_for`), in one round trip when all are cached.
     """
     content = (CONTENT_VERSION,)
     wanted = {_course_key(slug): content, _rows_key(slug): content}
