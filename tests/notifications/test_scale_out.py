@@ -90,6 +90,9 @@ def two_servers(django_db_setup, tmp_path_factory):
         "DATABASE_URL": _database_url(),
         "REDIS_URL": REDIS_URL,
         "CHANNEL_LAYER_PREFIX": f"scale-out-{uuid.uuid4().hex[:12]}",
+        # A cache of their own, shared by the two: this run's test database reuses the ids
+        # of users that earlier runs may have left cached in the same Redis.
+        "CACHE_KEY_PREFIX": f"scale-out-{uuid.uuid4().hex[:12]}",
     }
     logs = tmp_path_factory.mktemp("daphne")
     servers = []
