@@ -6,4 +6,5 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        from accounts import user_cache  # noqa: F401  (its receivers keep cached users right)
+        # The system check, and the receivers that keep cached users right.
+        from accounts import checks, user_cache  # noqa: F401

@@ -27,7 +27,10 @@ from django.dispatch import receiver
 from edusphere import versioned_cache
 from edusphere.versioned_cache import Version
 
-TIMEOUT_SECONDS = 24 * 60 * 60
+VERSION_TIMEOUT_SECONDS = 24 * 60 * 60
+# Short: should a change fail to reach the cache (Redis unreachable as it commits), a cached
+# row outlives it by no more than this.
+ENTRY_TIMEOUT_SECONDS = 10 * 60
 
 UserEntries = Callable[[int], Mapping[str, Sequence[Version]]]
 # Other apps' per-user entries (the header's unread count): every logged-in page needs them
@@ -53,7 +56,7 @@ def read_with_user(entries: UserEntries) -> None:
 
 
 def _version(user_id: int) -> Version:
-    return Version(f"accounts:user-version:{user_id}", TIMEOUT_SECONDS)
+    return Version(f"accounts:user-version:{user_id}", VERSION_TIMEOUT_SECONDS)
 
 
 def cached_user(user_id):
@@ -76,7 +79,7 @@ def cached_user(user_id):
         user = User._default_manager.filter(pk=user_id).first()
         if user is None:
             return None  # unknown ids are not kept: they must not fill the cache
-        versioned_cache.write({key: user}, versions, current, TIMEOUT_SECONDS)
+        versioned_cache.write({key: user}, versions, current, ENTRY_TIMEOUT_SECONDS)
     user.cached_reads = CachedReads(current, found, read_at)
     return user
 

@@ -15,13 +15,32 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from notifications.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+
+def configured_root_path(app):
+    """`app` with the site's mount point from settings (FORCE_SCRIPT_NAME), never a request.
+
+    daphne takes the mount point from any request's Daphne-Root-Path header, and links made
+    with it end up in pages and fragments cached for other visitors.
+    """
+    from django.conf import settings
+
+    root_path = settings.FORCE_SCRIPT_NAME or ""
+
+    async def with_root_path(scope, receive, send):
+        return await app({**scope, "root_path": root_path}, receive, send)
+
+    return with_root_path
+
+
+application = configured_root_path(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )
 
 # Everything loaded so far (modules, classes, the URL tree, Django's registries) lives as long as

@@ -35,11 +35,13 @@ def changed(versions: Iterable[Version]) -> None:
     """Give `versions` new values once the current transaction commits.
 
     Not before: a reader could otherwise file what it read of the uncommitted (and perhaps
-    rolled back) rows under the new value.
+    rolled back) rows under the new value. Robust: were the cache unreachable, the error is
+    logged and the transaction's other on-commit work still runs; entries that depend on
+    per-user versions expire within minutes (see their timeouts).
     """
     versions = set(versions)
     if versions:
-        transaction.on_commit(lambda: renew(versions))
+        transaction.on_commit(lambda: renew(versions), robust=True)
 
 
 def renew(versions: Iterable[Version]) -> None:

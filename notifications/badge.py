@@ -6,7 +6,9 @@ under the version it was counted under, and any change to the user's notificatio
 one once it commits.
 """
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -35,18 +37,21 @@ read_with_user(_entry)  # every logged-in page shows the badge
 
 # When this process last changed each user's notifications (monotonic ns): a count read with
 # the user as a request began is not used once the request (or any other here) has changed
-# them since, as a page that notifies its own reader and renders at once would have.
-_changed_here: dict[int, int] = {}
-_CHANGED_HERE_KEPT_NS = 10 * 60 * 10**9  # longer than any request
+# them since, as a page that notifies its own reader and renders at once would have. The
+# oldest marks go first beyond a bound; requests run in several threads.
+_changed_here: OrderedDict[int, int] = OrderedDict()
+_changed_here_lock = threading.Lock()
+_CHANGED_HERE_KEPT = 10_000
 
 
 def _mark_changed_here(user_ids: set[int]) -> None:
     now = time.monotonic_ns()
-    if len(_changed_here) > 10_000:
-        for user_id, changed_at in list(_changed_here.items()):
-            if now - changed_at > _CHANGED_HERE_KEPT_NS:
-                del _changed_here[user_id]
-    _changed_here.update(dict.fromkeys(user_ids, now))
+    with _changed_here_lock:
+        for user_id in user_ids:
+            _changed_here[user_id] = now
+            _changed_here.move_to_end(user_id)
+        while len(_changed_here) > _CHANGED_HERE_KEPT:
+            _changed_here.popitem(last=False)
 
 
 def badge_count(*, user, read=None) -> int:
@@ -86,7 +91,7 @@ def badge_changed(user_ids: Iterable[int]) -> None:
         versioned_cache.renew(_version(user_id) for user_id in user_ids)
         _mark_changed_here(user_ids)
 
-    transaction.on_commit(committed)
+    transaction.on_commit(committed, robust=True)  # see versioned_cache.changed
 
 
 @receiver(pre_save, sender=Notification)

@@ -15,7 +15,7 @@ open in another.
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from edusphere import versioned_cache
@@ -24,7 +24,9 @@ from progress.models import Enrollment, LectureCompletion
 
 # Bounds how long the versions of users who stopped coming stay in the cache.
 VERSION_TIMEOUT_SECONDS = 24 * 60 * 60
-ENTRY_TIMEOUT_SECONDS = 60 * 60
+# Short: should a change fail to reach the cache (Redis unreachable as it commits), cached
+# progress outlives it by no more than this.
+ENTRY_TIMEOUT_SECONDS = 10 * 60
 
 
 def learner_version(user_id: int) -> Version:
@@ -34,6 +36,26 @@ def learner_version(user_id: int) -> Version:
 def learner_changed(user_ids: Iterable[int]) -> None:
     """Forget these users' cached progress, once the current transaction commits."""
     versioned_cache.changed({learner_version(user_id) for user_id in user_ids})
+
+
+@receiver(pre_save, sender=Enrollment)
+def _enrollment_moving(instance, update_fields=None, **kwargs):
+    # An enrollment handed to another student (the admin can) takes access from the first.
+    if instance.pk is None or (update_fields is not None and "student" not in update_fields):
+        return
+    before = Enrollment.objects.filter(pk=instance.pk).values_list("student_id", flat=True)
+    learner_changed(student_id for student_id in before if student_id != instance.student_id)
+
+
+@receiver(pre_save, sender=LectureCompletion)
+def _completion_moving(instance, update_fields=None, **kwargs):
+    # A completion moved to another enrollment no longer counts for the first student.
+    if instance.pk is None or (update_fields is not None and "enrollment" not in update_fields):
+        return
+    before = LectureCompletion.objects.filter(pk=instance.pk).values_list(
+        "enrollment__student_id", flat=True
+    )
+    learner_changed(before)
 
 
 @receiver([post_save, post_delete], sender=Enrollment)

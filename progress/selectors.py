@@ -421,9 +421,12 @@ class LearningCard:
     percent: int
 
 
-def my_learning_version(*, user) -> str:
+def my_learning_version(*, user) -> str | None:
     """What My learning's cards depend on besides the user: their progress and course content
-    (titles, which lectures count). One round trip; a key for the cached cards."""
+    (titles, which lectures count). One round trip; a key for the cached cards. None where
+    progress is not cached (PER_USER_CACHES): the cards are then read on every view."""
+    if not settings.PER_USER_CACHES:
+        return None
     return "-".join(map(str, versioned_cache.current((CONTENT_VERSION, learner_version(user.pk)))))
 
 

@@ -132,3 +132,20 @@ def test_unknown_users_are_none_and_not_kept(rf):
         BACKEND_SESSION_KEY: "accounts.backends.ModelBackend",
     }
     assert not get_user(request).is_authenticated
+
+
+def test_async_requests_get_the_cached_user_and_never_an_inactive_one(
+    logged_in, student, committed
+):
+    from asgiref.sync import async_to_sync
+
+    from accounts.backends import ModelBackend
+
+    backend = ModelBackend()
+    with CaptureQueriesContext(connection) as queries:
+        assert async_to_sync(backend.aget_user)(student.pk) == student
+    assert _user_reads(queries) == []
+    with committed():
+        student.is_active = False
+        student.save()
+    assert async_to_sync(backend.aget_user)(student.pk) is None

@@ -81,3 +81,35 @@ def test_versions_keep_their_own_timeouts(django_capture_on_commit_callbacks):
     versioned_cache.read({"entry": (CONTENT, USER)})  # versions set on first read
     assert _seconds_to_live(CONTENT.key) is None
     assert 0 < _seconds_to_live(USER.key) <= 60
+
+
+def test_a_change_the_cache_cannot_take_is_logged_and_the_rest_of_the_commit_goes_on(
+    django_capture_on_commit_callbacks, caplog
+):
+    from unittest import mock
+
+    from django.core.cache import caches
+    from django.db import transaction
+
+    after = []
+    backend = type(caches["default"])
+    down = mock.patch.object(backend, "set_many", side_effect=ConnectionError("cache down"))
+    with down, django_capture_on_commit_callbacks(execute=True):
+        versioned_cache.changed([USER])
+        transaction.on_commit(lambda: after.append("ran"))
+    assert after == ["ran"]
+    assert "cache down" in caplog.text
+
+
+def test_per_user_caches_without_a_shared_cache_are_reported(settings):
+    from accounts.checks import per_user_caches_need_a_shared_cache
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    settings.PER_USER_CACHES = True
+    [warning] = per_user_caches_need_a_shared_cache(None)
+    assert warning.id == "accounts.W001"
+    settings.PER_USER_CACHES = False
+    assert per_user_caches_need_a_shared_cache(None) == []

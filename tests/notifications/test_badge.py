@@ -23,6 +23,12 @@ pytestmark = pytest.mark.django_db
 PAGE = "/learn/"
 
 
+@pytest.fixture(autouse=True, params=[True, False], ids=["read with the user", "read alone"])
+def _per_user_caches(request, settings):
+    # With a shared cache the count comes with the user; without, it is read on its own.
+    settings.PER_USER_CACHES = request.param
+
+
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     return partial(django_capture_on_commit_callbacks, execute=True)

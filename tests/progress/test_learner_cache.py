@@ -288,25 +288,6 @@ def test_a_lecture_deleted_with_its_completions_costs_no_query_per_completion(co
     assert not [q for q in deleting if 'FROM "progress_enrollment"' in q["sql"]]
 
 
-def test_my_learning_cards_are_cached_for_each_student_alone(client, course, lectures):
-    first, second = StudentFactory(), StudentFactory()
-    EnrollmentFactory(student=first, course=course)
-    other = CourseFactory(title="Only for the second student")
-    LectureFactory(module=ModuleFactory(course=other))
-    EnrollmentFactory(student=second, course=other)
-
-    client.force_login(first)
-    first_page = client.get(MY_LEARNING).content.decode()
-    client.force_login(second)
-    second_page = client.get(MY_LEARNING).content.decode()
-    client.force_login(first)
-    first_again = client.get(MY_LEARNING).content.decode()
-
-    assert course.title in first_page and other.title not in first_page
-    assert other.title in second_page and course.title not in second_page
-    assert other.title not in first_again
-
-
 def test_my_learning_cards_follow_a_course_title_once_committed(
     student_client, course, lectures, enrollment, committed
 ):
@@ -315,3 +296,62 @@ def test_my_learning_cards_follow_a_course_title_once_committed(
         course.title = "A better title"
         course.save()
     assert "A better title" in student_client.get(MY_LEARNING).content.decode()
+
+
+def test_a_completion_moved_to_another_student_no_longer_opens_the_first_ones_lectures(
+    student_client, course, lectures, enrollment, committed
+):
+    with committed():
+        completion = LectureCompletion.objects.create(enrollment=enrollment, lecture=lectures[0])
+    _cache_progress(student_client, player_url(course, lectures[1]), committed)
+    other = EnrollmentFactory(course=course, student=StudentFactory())
+
+    with committed():
+        completion.enrollment = other  # an admin, in the completion's form
+        completion.save()
+
+    response = student_client.get(player_url(course, lectures[1]))
+    assert response.status_code == 302
+    assert response.url == player_url(course, lectures[0])
+
+
+def test_an_enrollment_handed_to_another_student_takes_the_first_ones_access(
+    student_client, course, lectures, enrollment, committed
+):
+    _cache_progress(student_client, player_url(course, lectures[0]), committed)
+
+    with committed():
+        enrollment.student = StudentFactory()  # an admin, in the enrollment's form
+        enrollment.save()
+
+    response = student_client.get(player_url(course, lectures[0]))
+    assert response.status_code == 302
+    assert response.url == course.get_absolute_url()
+
+
+def test_my_learning_cards_are_kept_for_each_student_even_under_equal_versions(
+    client, course, lectures, committed
+):
+    from django.core.cache import cache
+
+    from progress.learner_cache import learner_version
+
+    first, second = StudentFactory(), StudentFactory()
+    EnrollmentFactory(student=first, course=course)
+    for student in (first, second):  # versions are per user: make them collide
+        cache.set(learner_version(student.pk).key, 42, None)
+    client.force_login(first)
+    assert course.title in client.get(MY_LEARNING).content.decode()
+    client.force_login(second)
+    assert course.title not in client.get(MY_LEARNING).content.decode()
+
+
+def test_without_a_shared_cache_my_learning_reads_the_database_every_time(
+    settings, student_client, course, lectures, enrollment
+):
+    settings.PER_USER_CACHES = False
+    student_client.get(MY_LEARNING)
+    with CaptureQueriesContext(connection) as queries:
+        html = student_client.get(MY_LEARNING).content.decode()
+    assert len(_progress_reads(queries)) == 2  # the enrollments, their completions
+    assert html.count("<progress") == 1
