@@ -4,9 +4,12 @@ daphne takes the ASGI root_path from any request's Daphne-Root-Path header; Djan
 build every link with it, and cached pages and fragments would serve those links to others.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
+from django.db import connections
 
 from edusphere.asgi import application
 from tests.factories import CourseFactory
@@ -44,7 +47,17 @@ def _get(path: str, root_path: str) -> tuple[int, str]:
             if not message.get("more_body"):
                 return start["status"], body.decode()
 
-    return async_to_sync(run)()
+    # In a thread of its own: once a browser test has run, Playwright holds an event loop in
+    # the main thread, where async_to_sync refuses to start.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_run_and_close, run).result()
+
+
+def _run_and_close(scenario):
+    try:
+        return async_to_sync(scenario)()
+    finally:
+        connections.close_all()
 
 
 def test_a_requested_mount_point_is_ignored_and_never_cached_for_others():
