@@ -87,3 +87,15 @@ def write(
     """File `entries` under the values of `versions` read (by `read()`) before they were built."""
     tag = tuple(current[version] for version in versions)
     cache.set_many({key: (tag, value) for key, value in entries.items()}, timeout)
+
+
+def stored_before_save(instance, field: str, lookup: str, update_fields=None) -> list:
+    """For a pre_save receiver: `lookup` of the row as stored, when `field` may change.
+
+    A row handed to another user (an admin can) changes the first user's data too: that
+    user's versions must change with the new owner's.
+    """
+    if instance.pk is None or (update_fields is not None and field not in update_fields):
+        return []
+    rows = type(instance)._default_manager.filter(pk=instance.pk)
+    return list(rows.values_list(lookup, flat=True))

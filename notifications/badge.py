@@ -97,9 +97,9 @@ def badge_changed(user_ids: Iterable[int]) -> None:
 @receiver(pre_save, sender=Notification)
 def _notification_moving(instance, update_fields=None, **kwargs):
     # A notification handed to another user lowers the first user's count too.
-    if instance.pk is None or (update_fields is not None and "recipient" not in update_fields):
-        return
-    before = Notification.objects.filter(pk=instance.pk).values_list("recipient_id", flat=True)
+    before = versioned_cache.stored_before_save(
+        instance, "recipient", "recipient_id", update_fields
+    )
     badge_changed(user_id for user_id in before if user_id != instance.recipient_id)
 
 

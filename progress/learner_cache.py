@@ -40,22 +40,19 @@ def learner_changed(user_ids: Iterable[int]) -> None:
 
 @receiver(pre_save, sender=Enrollment)
 def _enrollment_moving(instance, update_fields=None, **kwargs):
-    # An enrollment handed to another student (the admin can) takes access from the first.
-    if instance.pk is None or (update_fields is not None and "student" not in update_fields):
-        return
-    before = Enrollment.objects.filter(pk=instance.pk).values_list("student_id", flat=True)
+    # An enrollment handed to another student takes access from the first.
+    before = versioned_cache.stored_before_save(instance, "student", "student_id", update_fields)
     learner_changed(student_id for student_id in before if student_id != instance.student_id)
 
 
 @receiver(pre_save, sender=LectureCompletion)
 def _completion_moving(instance, update_fields=None, **kwargs):
     # A completion moved to another enrollment no longer counts for the first student.
-    if instance.pk is None or (update_fields is not None and "enrollment" not in update_fields):
-        return
-    before = LectureCompletion.objects.filter(pk=instance.pk).values_list(
-        "enrollment__student_id", flat=True
+    learner_changed(
+        versioned_cache.stored_before_save(
+            instance, "enrollment", "enrollment__student_id", update_fields
+        )
     )
-    learner_changed(before)
 
 
 @receiver([post_save, post_delete], sender=Enrollment)

@@ -5,8 +5,6 @@ site does, commits, and checks the next request: above all that a deactivated ac
 changed password or a deleted user ends the session at once.
 """
 
-from functools import partial
-
 import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY, get_user
 from django.db import connection
@@ -18,7 +16,7 @@ from accounts.services import user_active_set, user_role_set
 from accounts.user_cache import cached_user
 from tests.factories import PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("per_user_caches")]
 
 PROFILE = reverse("accounts:profile")
 TEACH = reverse("teach:course_list")
@@ -26,19 +24,6 @@ TEACH = reverse("teach:course_list")
 
 def _user_reads(queries) -> list[str]:
     return [q["sql"] for q in queries if 'FROM "accounts_user"' in q["sql"]]
-
-
-@pytest.fixture(autouse=True)
-def _shared_cache(settings):
-    # This process's cache is shared by everything the test runs, as Redis is by every
-    # server process: the per-user caches are on (they are off with a cache per process).
-    settings.PER_USER_CACHES = True
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """A block whose writes count as committed (the test's own transaction never commits)."""
-    return partial(django_capture_on_commit_callbacks, execute=True)
 
 
 @pytest.fixture

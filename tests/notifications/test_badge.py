@@ -4,8 +4,6 @@ Every way a user's notifications change (one notification, a bulk send, reading 
 all, an admin's edit or delete) makes the next page count again, once the change commits.
 """
 
-from functools import partial
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -27,11 +25,6 @@ PAGE = "/learn/"
 def _per_user_caches(request, settings):
     # With a shared cache the count comes with the user; without, it is read on its own.
     settings.PER_USER_CACHES = request.param
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    return partial(django_capture_on_commit_callbacks, execute=True)
 
 
 def _badge(client) -> str:

@@ -7,7 +7,6 @@ all that access taken away is gone at once.
 """
 
 import re
-from functools import partial
 
 import pytest
 from django.db import connection
@@ -25,22 +24,9 @@ from tests.factories import (
 )
 from tests.progress.conftest import complete_url, player_url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("per_user_caches")]
 
 MY_LEARNING = reverse("progress:my_learning")
-
-
-@pytest.fixture(autouse=True)
-def _shared_cache(settings):
-    # This process's cache is shared by everything the test runs, as Redis is by every
-    # server process: the per-user caches are on (they are off with a cache per process).
-    settings.PER_USER_CACHES = True
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """A block whose writes count as committed (the test's own transaction never commits)."""
-    return partial(django_capture_on_commit_callbacks, execute=True)
 
 
 def _state(html: str, lecture) -> str:
