@@ -46,6 +46,12 @@ class CachedReads:
     values: dict[str, Any]
     read_at: int  # time.monotonic_ns()
 
+    def still_current(self, versions) -> bool:
+        """Whether what was read under `versions` may still be used in this request."""
+        return all(version in self.versions for version in versions) and not (
+            versioned_cache.renewed_here_since(versions, self.read_at)
+        )
+
 
 def read_with_user(entries: UserEntries) -> None:
     """Have `entries(user_id)` (cache keys and their versions) read along with each user.

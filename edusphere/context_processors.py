@@ -1,7 +1,9 @@
 from functools import lru_cache
 
 from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
+
+from edusphere.paths import url_scope
 
 # The header's links: the same on every page, so reversed once per URLconf and script prefix,
 # not on every page (each reverse() costs more than the rest of its link).
@@ -19,9 +21,7 @@ NAV_VIEWS = {
 }
 
 
-# Keyed by the URLconf each request sets and the prefix of the site's mount point, which a
-# client could vary (daphne's Daphne-Root-Path header): bounded.
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=16)  # keyed by paths.url_scope()
 def _nav_urls(urlconf, script_prefix) -> dict[str, str]:
     return {key: reverse(viewname, urlconf=urlconf) for key, viewname in NAV_VIEWS.items()}
 
@@ -30,5 +30,5 @@ def site(request):
     return {
         "SITE_NAME": settings.SITE_NAME,
         "SITE_CURRENCY": settings.SITE_CURRENCY,
-        "nav_urls": _nav_urls(get_urlconf(), get_script_prefix()),
+        "nav_urls": _nav_urls(*url_scope()),
     }

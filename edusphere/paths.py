@@ -20,12 +20,17 @@ def path_maker(viewname: str, arity: int = 1) -> Callable[..., str]:
     For trusted values that pass the URL's converters unchanged (ids and ASCII slugs): unlike
     reverse(), it neither checks nor quotes them.
     """
-    urlconf = get_urlconf(settings.ROOT_URLCONF)  # set per request; outside one, the setting
-    return _path_maker(viewname, arity, urlconf, get_script_prefix())
+    return _path_maker(viewname, arity, *url_scope())
 
 
-# Keyed by the URLconf each request sets and the prefix of the site's mount point, which a
-# client could vary (daphne's Daphne-Root-Path header): bounded.
+def url_scope() -> tuple[str, str]:
+    """What reverse() depends on besides its arguments: the URLconf and the mount point.
+
+    A key for paths worked out once per process (a request may set its own URLconf).
+    """
+    return get_urlconf(settings.ROOT_URLCONF), get_script_prefix()
+
+
 @lru_cache(maxsize=256)
 def _path_maker(viewname: str, arity: int, urlconf, script_prefix: str) -> Callable[..., str]:
     placeholders = _PLACEHOLDERS[:arity]

@@ -7,7 +7,9 @@ versions before the database, so a value built while a change commits is filed u
 older version and built again on the next read.
 """
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,11 +46,32 @@ def changed(versions: Iterable[Version]) -> None:
         transaction.on_commit(lambda: renew(versions), robust=True)
 
 
+# When this process last renewed each version (monotonic ns). A value read early in a request
+# and kept for later in it (accounts.user_cache.CachedReads) is not used once this process
+# has renewed a version it depends on since: a page that notifies its own reader and renders
+# at once must show it. The oldest marks go first beyond a bound; requests run in threads.
+_renewed_here: OrderedDict[str, int] = OrderedDict()
+_renewed_here_lock = threading.Lock()
+_RENEWED_HERE_KEPT = 10_000
+
+
 def renew(versions: Iterable[Version]) -> None:
     """Give `versions` new values now: for code that already runs once a write commits."""
     versions = set(versions)
+    now = time.monotonic_ns()
+    with _renewed_here_lock:
+        for version in versions:
+            _renewed_here[version.key] = now
+            _renewed_here.move_to_end(version.key)
+        while len(_renewed_here) > _RENEWED_HERE_KEPT:
+            _renewed_here.popitem(last=False)
     for timeout in {version.timeout for version in versions}:
         cache.set_many({v.key: fresh_version() for v in versions if v.timeout == timeout}, timeout)
+
+
+def renewed_here_since(versions: Iterable[Version], since_ns: int) -> bool:
+    """Whether this process has renewed any of `versions` since `since_ns` (monotonic)."""
+    return any(_renewed_here.get(version.key, -1) >= since_ns for version in versions)
 
 
 def read(wanted: Mapping[str, Sequence[Version]]) -> tuple[dict[Version, int], dict[str, Any]]:

@@ -6,12 +6,8 @@ under the version it was counted under, and any change to the user's notificatio
 one once it commits.
 """
 
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
@@ -35,25 +31,6 @@ def _entry(user_id: int) -> dict[str, tuple[Version]]:
 read_with_user(_entry)  # every logged-in page shows the badge
 
 
-# When this process last changed each user's notifications (monotonic ns): a count read with
-# the user as a request began is not used once the request (or any other here) has changed
-# them since, as a page that notifies its own reader and renders at once would have. The
-# oldest marks go first beyond a bound; requests run in several threads.
-_changed_here: OrderedDict[int, int] = OrderedDict()
-_changed_here_lock = threading.Lock()
-_CHANGED_HERE_KEPT = 10_000
-
-
-def _mark_changed_here(user_ids: set[int]) -> None:
-    now = time.monotonic_ns()
-    with _changed_here_lock:
-        for user_id in user_ids:
-            _changed_here[user_id] = now
-            _changed_here.move_to_end(user_id)
-        while len(_changed_here) > _CHANGED_HERE_KEPT:
-            _changed_here.popitem(last=False)
-
-
 def badge_count(*, user, read=None) -> int:
     """`user`'s unread notifications: from the cache, or one indexed COUNT.
 
@@ -62,11 +39,7 @@ def badge_count(*, user, read=None) -> int:
     """
     wanted = _entry(user.pk)
     [(key, versions)] = wanted.items()
-    if (
-        read is not None
-        and versions[0] in read.versions
-        and _changed_here.get(user.pk, -1) < read.read_at
-    ):
+    if read is not None and read.still_current(versions):
         current, found = read.versions, read.values
     else:
         current, found = versioned_cache.read(wanted)
@@ -83,15 +56,7 @@ def badge_changed(user_ids: Iterable[int]) -> None:
     For writes that send no model signal (bulk_create, update); saves and deletes are seen
     by the receiver below.
     """
-    user_ids = set(user_ids)
-    if not user_ids:
-        return
-
-    def committed():
-        versioned_cache.renew(_version(user_id) for user_id in user_ids)
-        _mark_changed_here(user_ids)
-
-    transaction.on_commit(committed, robust=True)  # see versioned_cache.changed
+    versioned_cache.changed(_version(user_id) for user_id in user_ids)
 
 
 @receiver(pre_save, sender=Notification)

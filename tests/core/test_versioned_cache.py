@@ -113,3 +113,15 @@ def test_per_user_caches_without_a_shared_cache_are_reported(settings):
     assert warning.id == "accounts.W001"
     settings.PER_USER_CACHES = False
     assert per_user_caches_need_a_shared_cache(None) == []
+
+
+def test_this_process_remembers_when_it_changed_a_version(django_capture_on_commit_callbacks):
+    before = time.monotonic_ns()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        versioned_cache.changed([USER])
+    assert not versioned_cache.renewed_here_since([USER], before)  # not before the commit
+    for callback in callbacks:
+        callback()
+    assert versioned_cache.renewed_here_since([USER], before)
+    assert not versioned_cache.renewed_here_since([CONTENT], before)
+    assert not versioned_cache.renewed_here_since([USER], time.monotonic_ns())
