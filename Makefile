@@ -44,7 +44,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts courses progress payments notifications dashboards edusphere
+	$(VENV)/bin/bandit -q -c pyproject.toml -r core accounts courses progress payments notifications dashboards edusphere
 
 format: install
 	$(VENV)/bin/ruff format .

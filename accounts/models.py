@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from edusphere.uploads import validate_image_upload
+from core.uploads import validate_image_upload
 
 
 class Role(models.TextChoices):

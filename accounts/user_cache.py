@@ -2,7 +2,7 @@
 
 Django's session authentication loads the user's row on every request; it changes far less
 often (a login, a profile or password change, a new role, deactivation). Each user has a
-version (see edusphere.versioned_cache) that every save or delete of the row changes once it
+version (see core.versioned_cache) that every save or delete of the row changes once it
 commits, and a cached row is used only under the version it was read under: a deactivated
 account or a changed password ends the user's sessions on their next request, as with a
 database read. Writes that send no model signal (`update()`) call `users_changed()`
@@ -24,8 +24,8 @@ from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from edusphere import versioned_cache
-from edusphere.versioned_cache import Version
+from core import versioned_cache
+from core.versioned_cache import Version
 
 VERSION_TIMEOUT_SECONDS = 24 * 60 * 60
 # Short: should a change fail to reach the cache (Redis unreachable as it commits), a cached

@@ -8,14 +8,14 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from courses.video import VideoProvider, embed_url
-from edusphere.paths import path_maker
-from edusphere.storage import private_storage as private_media_storage
-from edusphere.uploads import (
+from core.paths import path_maker
+from core.storage import private_storage as private_media_storage
+from core.uploads import (
     validate_attachment_upload,
     validate_image_upload,
     validate_video_upload,
 )
+from courses.video import VideoProvider, embed_url
 
 
 def private_storage():

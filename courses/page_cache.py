@@ -2,7 +2,7 @@
 
 Whole public catalog pages, for anonymous visitors only: those pages are the same for every
 visitor who is not logged in, and rendering them costs far more than serving them (see
-docs/bench.md). CONTENT_VERSION (see edusphere.versioned_cache) changes whenever any course,
+docs/bench.md). CONTENT_VERSION (see core.versioned_cache) changes whenever any course,
 module or lecture does, so a change shows at once; the page timeout only bounds what
 counters updated in bulk (enrollment counts) may lag. The version and the entry are read in
 one round trip. The learners' pages (progress.selectors) file what every learner shares
@@ -17,9 +17,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse
 
+from core import versioned_cache
+from core.versioned_cache import Version
 from courses.models import Category, Course, Lecture, Module
-from edusphere import versioned_cache
-from edusphere.versioned_cache import Version
 
 CONTENT_VERSION = Version("public-pages:version")
 TIMEOUT_SECONDS = 60

@@ -8,13 +8,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Lecture, Module
-from courses.video import VideoProvider, parse_video_url
-from edusphere.uploads import (
+from core.uploads import (
     VIDEO_EXTENSIONS,
     validate_attachment_upload,
     validate_video_upload,
 )
+from courses.models import Lecture, Module
+from courses.video import VideoProvider, parse_video_url
 
 MAX_DURATION_SECONDS = 24 * 3600
 

@@ -14,12 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.storage import CloudinaryStorageError
 from courses import services
 from courses.markdown import render_markdown
 from courses.models import Course, Lecture, Module
 from courses.teach_forms import LectureForm, ModuleForm, MoveForm, PublishForm
 from courses.teach_selectors import editable_courses, teach_course_list, teach_course_outline
-from edusphere.storage import CloudinaryStorageError
 
 INVALID = 400
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "django_htmx",
     "channels",
+    "core",
     "accounts",
     "courses",
     "progress",
@@ -72,7 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "edusphere.middleware.SecurityHeadersMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "edusphere.urls"
@@ -88,7 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "edusphere.context_processors.site",
+                "core.context_processors.site",
                 "notifications.context_processors.unread_notifications",
             ],
         },
@@ -126,7 +127,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "edusphere.cache.SharedPoolRedisCache",
+            "BACKEND": "core.redis_cache.SharedPoolRedisCache",
             "LOCATION": REDIS_URL,
             # Sites that share one Redis database keep apart by prefix (like the channel layer).
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=""),
@@ -219,11 +220,11 @@ PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "
 CLOUDINARY_URL = env.str("CLOUDINARY_URL", default="")
 if CLOUDINARY_URL:
     _default_storage = {
-        "BACKEND": "edusphere.storage.CloudinaryStorage",
+        "BACKEND": "core.storage.CloudinaryStorage",
         "OPTIONS": {"delivery_type": "upload"},
     }
     _private_storage = {
-        "BACKEND": "edusphere.storage.CloudinaryStorage",
+        "BACKEND": "core.storage.CloudinaryStorage",
         "OPTIONS": {"delivery_type": "authenticated"},
     }
 else:
@@ -236,7 +237,7 @@ STORAGES = {
     "default": _default_storage,
     "private": _private_storage,
     "staticfiles": {
-        "BACKEND": "edusphere.staticfiles.StaticFilesStorage"
+        "BACKEND": "core.staticfiles.StaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from edusphere import views
+from core import views
 from payments import views as payments_views
 
 urlpatterns = [

@@ -1,7 +1,7 @@
 """The header's unread count, cached per user until one of their notifications changes.
 
 Every logged-in page shows the badge, and notifications change far less often than pages are
-viewed. Each user has a version (see edusphere.versioned_cache); a cached count is used only
+viewed. Each user has a version (see core.versioned_cache); a cached count is used only
 under the version it was counted under, and any change to the user's notifications sets a new
 one once it commits.
 """
@@ -12,8 +12,8 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from accounts.user_cache import read_with_user
-from edusphere import versioned_cache
-from edusphere.versioned_cache import Version
+from core import versioned_cache
+from core.versioned_cache import Version
 from notifications.models import Notification
 from notifications.selectors import unread_count
 

@@ -3,7 +3,7 @@
 Every view of the player (and resume, media, My learning) reads the same enrollment and
 completions, which change only when the student enrolls, completes a lecture, moves to
 another lecture, or loses access: far less often than pages are viewed. Each user has a
-version (see edusphere.versioned_cache) that every write to their enrollments or completions
+version (see core.versioned_cache) that every write to their enrollments or completions
 changes; cached progress is used only under the version it was read under.
 
 Writes through models are seen by the receivers below; bulk writes (`update()`,
@@ -18,8 +18,8 @@ from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from edusphere import versioned_cache
-from edusphere.versioned_cache import Version
+from core import versioned_cache
+from core.versioned_cache import Version
 from progress.models import Enrollment, LectureCompletion
 
 # Bounds how long the versions of users who stopped coming stay in the cache.

@@ -8,11 +8,11 @@ from django.conf import settings
 from django.db.models import F
 from django.http import Http404
 
+from core import versioned_cache
+from core.paths import path_maker
 from courses.markdown import RENDERER_FINGERPRINT, render_markdown
 from courses.models import Course, Lecture
 from courses.page_cache import CONTENT_VERSION, SHARED_TIMEOUT_SECONDS
-from edusphere import versioned_cache
-from edusphere.paths import path_maker
 from progress.learner_cache import ENTRY_TIMEOUT_SECONDS, learner_version
 from progress.models import Enrollment, LectureCompletion, Review
 

@@ -9,8 +9,8 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.paths import path_maker
 from courses.models import Course
-from edusphere.paths import path_maker
 from progress import selectors, services
 from progress.forms import ReviewForm
 from progress.models import Review

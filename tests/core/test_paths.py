@@ -4,7 +4,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse, set_script_prefix
 
-from edusphere.paths import path_maker
+from core.paths import path_maker
 
 
 @pytest.mark.parametrize(

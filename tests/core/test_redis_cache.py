@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from edusphere.cache import SharedPoolRedisCache
+from core.redis_cache import SharedPoolRedisCache
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 SETTINGS = Path(__file__).resolve().parents[2] / "edusphere" / "settings.py"
@@ -61,7 +61,7 @@ def test_settings_use_the_shared_pool_backend_with_redis(monkeypatch):
     monkeypatch.setenv("REDIS_URL", REDIS_URL)
     monkeypatch.delenv("CACHE_KEY_PREFIX", raising=False)
     caches = runpy.run_path(str(SETTINGS))["CACHES"]
-    assert caches["default"]["BACKEND"] == "edusphere.cache.SharedPoolRedisCache"
+    assert caches["default"]["BACKEND"] == "core.redis_cache.SharedPoolRedisCache"
     assert caches["default"]["KEY_PREFIX"] == ""
 
     # Two sites sharing one Redis database keep apart by prefix.

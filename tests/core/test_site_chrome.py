@@ -7,8 +7,8 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from edusphere.context_processors import NAV_VIEWS
-from edusphere.staticfiles import StaticFilesStorage
+from core.context_processors import NAV_VIEWS
+from core.staticfiles import StaticFilesStorage
 from tests.factories import AdminFactory, InstructorFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,12 +1,12 @@
-"""Entries read back only under the versions they were built under (edusphere.versioned_cache)."""
+"""Entries read back only under the versions they were built under (core.versioned_cache)."""
 
 import time
 
 import pytest
 from django.core.cache import cache
 
-from edusphere import versioned_cache
-from edusphere.versioned_cache import Version
+from core import versioned_cache
+from core.versioned_cache import Version
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.core.files.storage import storages
 from django.test import override_settings
 from PIL import Image
 
-from edusphere.storage import CloudinaryStorage, CloudinaryStorageError
+from core.storage import CloudinaryStorage, CloudinaryStorageError
 from tests.fakes.cloudinary_server import FakeCloudinary
 
 MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 64
@@ -169,7 +169,7 @@ def test_names_fit_max_length_and_are_unique(fake_cloudinary, public):
 
 
 def test_storages_setting_builds_both_backends(fake_cloudinary):
-    backend = "edusphere.storage.CloudinaryStorage"
+    backend = "core.storage.CloudinaryStorage"
     config = {
         "default": {"BACKEND": backend, "OPTIONS": {"delivery_type": "upload"}},
         "private": {"BACKEND": backend, "OPTIONS": {"delivery_type": "authenticated"}},
@@ -182,7 +182,7 @@ def test_storages_setting_builds_both_backends(fake_cloudinary):
 
 def test_deconstructs_for_migrations():
     path, _args, kwargs = CloudinaryStorage(delivery_type="authenticated").deconstruct()
-    assert path == "edusphere.storage.CloudinaryStorage"
+    assert path == "core.storage.CloudinaryStorage"
     assert kwargs == {"delivery_type": "authenticated"}
 
 

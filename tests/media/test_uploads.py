@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from PIL import Image
 
-from edusphere.uploads import (
+from core.uploads import (
     validate_attachment_upload,
     validate_image_upload,
     validate_video_upload,

@@ -226,8 +226,8 @@ def test_outline_rows_filed_for_a_slug_are_never_used_for_another_course(
 ):
     # My learning read the slug's course from the database before the slug passed to
     # another course, and filed the first course's lectures under the slug afterwards.
+    from core import versioned_cache
     from courses.page_cache import CONTENT_VERSION
-    from edusphere import versioned_cache
     from progress.selectors import _rows_key
 
     newcomer = CourseFactory(slug=f"{course.slug}-new")

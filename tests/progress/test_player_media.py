@@ -134,7 +134,7 @@ def test_cloudinary_private_media_redirect_to_a_signed_url(
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {
-            "BACKEND": "edusphere.storage.CloudinaryStorage",
+            "BACKEND": "core.storage.CloudinaryStorage",
             "OPTIONS": {"delivery_type": "authenticated"},
         },
     }

@@ -297,7 +297,7 @@ def test_deleting_a_lecture_deletes_its_files(teacher, module, django_capture_on
 @pytest.fixture
 def cloudinary_media(settings):
     """STORAGES switched to Cloudinary, as settings.py does when CLOUDINARY_URL is set."""
-    backend = "edusphere.storage.CloudinaryStorage"
+    backend = "core.storage.CloudinaryStorage"
     with FakeCloudinary(api_key="k", api_secret="s", cloud_name="edu") as fake:
         config = {
             **settings.STORAGES,

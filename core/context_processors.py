@@ -3,7 +3,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.urls import reverse
 
-from edusphere.paths import url_scope
+from core.paths import url_scope
 
 # The header's links: the same on every page, so reversed once per URLconf and script prefix,
 # not on every page (each reverse() costs more than the rest of its link).

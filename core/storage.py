@@ -91,7 +91,7 @@ class _KeepOpen:
         return False
 
 
-@deconstructible(path="edusphere.storage.CloudinaryStorage")
+@deconstructible(path="core.storage.CloudinaryStorage")
 class CloudinaryStorage(Storage):
     """Store files on Cloudinary.
 

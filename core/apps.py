@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Shared code with no business rules: the cache layer, storage, upload checks."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "core"
