@@ -9,6 +9,7 @@ from tests.factories import (
     InstructorFactory,
     StudentFactory,
 )
+from tests.redis_server import redis_server  # noqa: F401  (shared fixture)
 
 
 def pytest_configure(config):
