@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "courses",
     "progress",
     "payments",
+    "teaching",
     "notifications",
     "dashboards",
     "demo",
@@ -148,7 +149,17 @@ if REDIS_URL:
             # is best effort anyway: the notification rows are the record.
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL}],
+                # Each entry goes to redis-py's ConnectionPool.from_url. Without timeouts a
+                # hung Redis holds a socket's connect, or a send from a request, for redis-py's
+                # default 5 s. The layer builds its own pool, whose connections retry nothing,
+                # so a quarter of a second is the whole wait.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 0.25,
+                        "socket_connect_timeout": 0.25,
+                    }
+                ],
                 # A prefix of its own lets several sites (or test runs) share one Redis.
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="asgi"),
             },

@@ -18,6 +18,9 @@ logger = logging.getLogger(__name__)
 # Close codes the script understands (4000-4999 are for applications).
 CLOSE_UNAUTHENTICATED = 4401  # the script stops reconnecting: the user is logged out
 CLOSE_TOO_FAST = 4429
+# The channel layer (Redis) is unreachable: the script reconnects later, with backoff. A
+# socket kept open would show the count but never a live event.
+CLOSE_UNAVAILABLE = 4503
 CLOSE_UNSUPPORTED_DATA = 1003  # binary frames
 CLOSE_TOO_BIG = 1009
 CLOSE_SERVER_ERROR = 1011
@@ -48,6 +51,27 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     pending = None
     membership = None
 
+    channel_name = None
+
+    async def __call__(self, scope, receive, send):
+        try:
+            return await super().__call__(scope, receive, send)
+        except Exception as error:
+            if self.channel_name is not None:
+                raise
+            # Channels asks the layer for this socket's channel before the handshake, and a
+            # pub/sub layer subscribes it there: with Redis down, that fails first.
+            logger.warning("Notification socket refused: channel layer unavailable (%r)", error)
+            await self._refuse(receive, send)
+
+    @staticmethod
+    async def _refuse(receive, send) -> None:
+        if (await receive())["type"] != "websocket.connect":
+            return
+        # Accepted, then closed: a refused handshake reaches the browser as a bare 1006.
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
+
     async def dispatch(self, message):
         # Channels closes stale database connections before every handler, on the one thread
         # that runs this process's database work. Live events need no database, and a hop
@@ -67,37 +91,61 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.recent = deque(maxlen=RATE_LIMIT)
-        self.group_name = user_group_name(user.pk)
-        await self.channel_layer.group_add(self.group_name, self.channel_name)
-        self.membership = shards.keep_membership(
-            self.channel_layer, self.group_name, self.channel_name
-        )
-        self.shard_group = shard_group_name(user.pk)
         # Bulk notifications that arrive before the first count is out wait here, so the
         # browser never sees an older count after a newer one.
         self.pending = []
         try:
-            await shards.join(self.channel_layer, self.shard_group, user.pk, self)
+            await self._join(user.pk)
+        except Exception as error:
+            logger.warning(
+                "Notification socket of user %s refused: channel layer unavailable (%r)",
+                user.pk,
+                error,
+            )
+            await self._leave()
+            await self._close(CLOSE_UNAVAILABLE)
+            return
+        except BaseException:
+            # Channels calls disconnect() only after connect() returned: leave the shard here,
+            # or the process would keep this socket registered for good.
+            await self._leave()
+            raise
+        try:
             count = await database_sync_to_async(selectors.unread_count)(user=user)
             await self.send_json({"type": "unread_count", "unread_count": count})
             pending, self.pending = self.pending, None
             for message in pending:
                 await self.send_json(message)
         except BaseException:
-            # Channels calls disconnect() only after connect() returned: leave the shard here,
-            # or the process would keep this socket registered for good.
-            if self.membership:
-                self.membership.cancel()
-            await shards.leave(self.channel_layer, self.shard_group, user.pk, self)
+            await self._leave()
             raise
 
-    async def disconnect(self, code):
+    async def _join(self, user_id: int) -> None:
+        self.group_name = user_group_name(user_id)
+        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        self.membership = shards.keep_membership(
+            self.channel_layer, self.group_name, self.channel_name
+        )
+        self.shard_group = shard_group_name(user_id)
+        await shards.join(self.channel_layer, self.shard_group, user_id, self)
+
+    async def _leave(self) -> None:
         if self.membership:
             self.membership.cancel()
-        if self.shard_group:
-            await shards.leave(self.channel_layer, self.shard_group, self.user.pk, self)
-        if self.group_name:
-            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+        # Each step on its own: with Redis down any of them may fail, and the rest must run.
+        try:
+            if self.shard_group:
+                await shards.leave(self.channel_layer, self.shard_group, self.user.pk, self)
+        except Exception as error:
+            logger.warning("Leaving %s failed: %r", self.shard_group, error)
+        try:
+            if self.group_name:
+                await self.channel_layer.group_discard(self.group_name, self.channel_name)
+        except Exception as error:
+            logger.warning("Leaving %s failed: %r", self.group_name, error)
+
+    async def disconnect(self, code):
+        await self._leave()
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.closing or self.group_name is None:
