@@ -9,7 +9,7 @@ urlpatterns = [
     path("courses/<slug:slug>/enroll/", payments_views.enroll, name="course-enroll"),
     path("", include("courses.urls")),
     path("learn/", include("progress.urls")),
-    path("teach/", include("courses.teach_urls")),
+    path("teach/", include("teaching.urls")),
     path("teach/", include("dashboards.urls")),
     path("payments/", include("payments.urls")),
     path("notifications/", include("notifications.urls")),

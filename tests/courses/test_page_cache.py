@@ -3,8 +3,9 @@
 import pytest
 
 from courses.models import Course
-from courses.services import courses_status_set, lecture_move
+from courses.services import courses_status_set
 from progress.services import review_upsert
+from teaching.services import lecture_move
 from tests.factories import (
     AdminFactory,
     CourseFactory,

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from courses import services
 from notifications.models import Notification
 from progress.models import Enrollment, LectureCompletion
+from teaching import services
 from tests.factories import EnrollmentFactory, LectureCompletionFactory, StudentFactory
 from tests.teach.helpers import lecture_data
 

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from courses import services
 from courses.models import Lecture, Module
+from teaching import services
 from tests.factories import AdminFactory, InstructorFactory, StudentFactory, course_with_lectures
 from tests.teach.helpers import lecture_data
 

@@ -5,8 +5,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from courses import services
 from courses.models import Lecture, Module
+from teaching import services
 from tests.factories import course_with_lectures
 from tests.teach.helpers import orders
 

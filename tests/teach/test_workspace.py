@@ -391,7 +391,7 @@ def test_a_row_deleted_meanwhile_is_a_404_not_an_error(teacher, course, route, t
 def test_editing_a_lecture_that_was_just_moved_elsewhere_asks_to_reload(instructor, course):
     from django.core.exceptions import ValidationError
 
-    from courses import services
+    from teaching import services
 
     first, second = course.modules.order_by("order")
     third = ModuleFactory(course=course, order=2)
@@ -423,7 +423,7 @@ def test_the_lecture_service_refuses_a_video_id_it_cannot_embed(
 ):
     from django.core.exceptions import ValidationError
 
-    from courses import services
+    from teaching import services
 
     module = course.modules.order_by("order").first()
     with pytest.raises(ValidationError):
@@ -441,7 +441,7 @@ def test_the_lecture_service_refuses_a_video_id_it_cannot_embed(
 def test_the_course_duration_follows_its_published_lectures(instructor, course):
     from django.db.models import Sum
 
-    from courses import services
+    from teaching import services
 
     def minutes():
         course.refresh_from_db()

@@ -18,9 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 
 from courses.models import Course, Lecture, Module
-
-# Enrollment.Status.ACTIVE; spelled out because courses never imports progress models.
-ACTIVE = "active"
+from progress.models import Enrollment, LectureCompletion
 
 
 def course_can_edit(user, course: Course) -> bool:
@@ -56,31 +54,30 @@ def teach_course_list(*, user) -> QuerySet[Course]:
     Each count is its own correlated subquery instead of Count() over joins, because
     joining modules, lectures, enrollments and completions together multiplies rows.
 
-    Average progress is computed here through reverse relations (Lecture.completions ->
-    enrollment), which keeps the one-query list without importing progress models into
-    courses. Every active enrollee of a course has the same denominator (its published
-    lectures), so the mean of completed/published over enrollees equals
+    Every active enrollee of a course has the same denominator (its published lectures), so
+    the mean of completed/published over enrollees equals
     completions by active enrollees of published lectures / (active enrollees * published).
     """
     published_lectures = Lecture.objects.filter(
         module__course=OuterRef("pk"), is_published=True, module__is_published=True
     )
-    completions = Lecture.objects.filter(
-        module__course=OuterRef("pk"),
-        is_published=True,
-        module__is_published=True,
-        completions__enrollment__course=OuterRef("pk"),
-        completions__enrollment__status=ACTIVE,
+    active_enrollments = Enrollment.objects.filter(
+        course=OuterRef("pk"), status=Enrollment.Status.ACTIVE
     )
-    # Rows of the joined queries are counted, i.e. one per enrollment / per completion.
-    active_enrollments = Course.objects.filter(pk=OuterRef("pk"), enrollments__status=ACTIVE)
+    completions = LectureCompletion.objects.filter(
+        enrollment__course=OuterRef("pk"),
+        enrollment__status=Enrollment.Status.ACTIVE,
+        lecture__module__course=OuterRef("pk"),
+        lecture__is_published=True,
+        lecture__module__is_published=True,
+    )
     return (
         editable_courses(user=user)
         .annotate(
             module_count=_count(Module.objects.filter(course=OuterRef("pk")), "course"),
             published_lecture_count=_count(published_lectures, "module__course"),
-            active_enrollment_count=_count(active_enrollments, "pk"),
-            completion_count=_count(completions, "module__course"),
+            active_enrollment_count=_count(active_enrollments, "course"),
+            completion_count=_count(completions, "enrollment__course"),
         )
         .annotate(
             average_progress=Case(
@@ -110,9 +107,6 @@ def teach_course_outline(*, course: Course) -> list[Module]:
 
 
 def course_active_students(*, course: Course) -> QuerySet:
-    """Users with an active enrollment in `course` (through the reverse relation)."""
-    return (
-        get_user_model()
-        .objects.filter(enrollments__course=course, enrollments__status=ACTIVE)
-        .distinct()
-    )
+    """Users with an active enrollment in `course`."""
+    enrolled = Enrollment.objects.filter(course=course, status=Enrollment.Status.ACTIVE)
+    return get_user_model().objects.filter(pk__in=enrolled.values("student"))

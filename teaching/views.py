@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.storage import CloudinaryStorageError
-from courses import services
 from courses.markdown import render_markdown
 from courses.models import Course, Lecture, Module
-from courses.teach_forms import LectureForm, ModuleForm, MoveForm, PublishForm
-from courses.teach_selectors import editable_courses, teach_course_list, teach_course_outline
+from teaching import services
+from teaching.forms import LectureForm, ModuleForm, MoveForm, PublishForm
+from teaching.selectors import editable_courses, teach_course_list, teach_course_outline
 
 INVALID = 400
 
@@ -68,7 +68,7 @@ def _workspace_or_outline(request, course):
     if request.htmx:
         return render(
             request,
-            "courses/teach/_outline.html",
+            "teaching/_outline.html",
             {"course": course, "modules": teach_course_outline(course=course)},
         )
     return redirect("teach:workspace", slug=course.slug)
@@ -79,7 +79,7 @@ def course_list(request):
     if not (request.user.is_instructor or request.user.is_admin):
         raise PermissionDenied
     return render(
-        request, "courses/teach/course_list.html", {"courses": teach_course_list(user=request.user)}
+        request, "teaching/course_list.html", {"courses": teach_course_list(user=request.user)}
     )
 
 
@@ -89,7 +89,7 @@ def workspace(request, slug):
     course = _course(request, slug)
     return render(
         request,
-        "courses/teach/workspace.html",
+        "teaching/workspace.html",
         {"course": course, "modules": teach_course_outline(course=course)},
     )
 
@@ -112,7 +112,7 @@ def module_create(request, slug):
             return redirect("teach:workspace", slug=course.slug)
     return render(
         request,
-        "courses/teach/module_form.html",
+        "teaching/module_form.html",
         {"course": course, "form": form},
         status=INVALID if form.is_bound else 200,
     )
@@ -135,7 +135,7 @@ def module_edit(request, slug, module_id):
             return redirect("teach:workspace", slug=course.slug)
     return render(
         request,
-        "courses/teach/module_form.html",
+        "teaching/module_form.html",
         {"course": course, "form": form, "module": module},
         status=INVALID if form.is_bound else 200,
     )
@@ -153,7 +153,7 @@ def module_delete(request, slug, module_id):
         return redirect("teach:workspace", slug=course.slug)
     return render(
         request,
-        "courses/teach/confirm_delete.html",
+        "teaching/confirm_delete.html",
         {"course": course, "object": module, "is_module": True},
     )
 
@@ -194,7 +194,7 @@ def module_publish(request, slug, module_id):
 def _lecture_form_page(request, course, form, *, lecture=None, preview=None, status=200):
     return render(
         request,
-        "courses/teach/lecture_form.html",
+        "teaching/lecture_form.html",
         {"course": course, "form": form, "lecture": lecture, "preview": preview},
         status=status,
     )
@@ -283,9 +283,7 @@ def lecture_delete(request, slug, lecture_id):
         services.lecture_delete(actor=request.user, lecture=lecture)
         messages.success(request, _("Lecture “%(title)s” deleted.") % {"title": lecture.title})
         return redirect("teach:workspace", slug=course.slug)
-    return render(
-        request, "courses/teach/confirm_delete.html", {"course": course, "object": lecture}
-    )
+    return render(request, "teaching/confirm_delete.html", {"course": course, "object": lecture})
 
 
 @login_required

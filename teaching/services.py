@@ -1,0 +1,397 @@
+"""Writes of the instructor workspace: modules and lectures of assigned courses.
+
+Every function checks the actor itself (views are not the only callers), runs in one
+transaction and locks the parent row (course for modules, module for lectures) before
+reading the siblings: a later reader then waits and sees the committed order, so orders
+stay 0..n-1 and unique. Locking only the sibling rows would not stop two inserts, and
+would lock nothing at all in an empty module.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Case, F, Sum, Value, When
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from courses.models import Course, Lecture, Module
+from courses.page_cache import public_pages_changed
+from notifications.models import Notification
+from notifications.services import notify_many
+from teaching.selectors import course_active_students, course_can_edit
+
+UP, DOWN = "up", "down"
+_KEEP = None  # lecture_update: keep the current file; False removes it, a file replaces it
+
+
+def _require_editor(actor, course: Course) -> None:
+    if not course_can_edit(actor, course):
+        raise PermissionDenied(_("You cannot edit this course."))
+
+
+def _locked_modules(course_id: int) -> list[Module]:
+    Course.objects.select_for_update().get(pk=course_id)
+    return list(
+        Module.objects.select_for_update().filter(course_id=course_id).order_by("order", "pk")
+    )
+
+
+def _locked_lectures(module_id: int) -> list[Lecture]:
+    Module.objects.select_for_update().get(pk=module_id)
+    return list(
+        Lecture.objects.select_for_update().filter(module_id=module_id).order_by("order", "pk")
+    )
+
+
+def _resequence(model, rows: list) -> None:
+    """Give locked `rows` (in their new order) the orders 0..n-1, in two UPDATEs.
+
+    The unique (parent, order) constraint is checked row by row, so rows first move past
+    every order in use, then to their places, which are free by then.
+    """
+    changed = [(index, row) for index, row in enumerate(rows) if row.order != index]
+    if not changed:
+        return
+    pks = [row.pk for _, row in changed]
+    offset = max(row.order for row in rows) + len(rows) + 1
+    model.objects.filter(pk__in=pks).update(order=F("order") + offset)
+    model.objects.filter(pk__in=pks).update(
+        order=Case(*(When(pk=row.pk, then=Value(index)) for index, row in changed))
+    )
+    public_pages_changed()  # update() sends no signal to the page cache
+    for index, row in changed:
+        row.order = index
+
+
+def _find(model, rows: list, pk: int):
+    """The locked row `pk`; DoesNotExist if a concurrent request deleted it meanwhile."""
+    for row in rows:
+        if row.pk == pk:
+            return row
+    raise model.DoesNotExist
+
+
+def _move(model, rows: list, pk: int, direction: str) -> None:
+    if direction not in (UP, DOWN):
+        raise ValidationError(_("Move up or down."))
+    index = rows.index(_find(model, rows, pk))
+    target = index - 1 if direction == UP else index + 1
+    if 0 <= target < len(rows):  # the first cannot go up, the last cannot go down
+        rows[index], rows[target] = rows[target], rows[index]
+        _resequence(model, rows)
+
+
+def _notify_students(*, course: Course, title: str, link: str) -> None:
+    recipients = list(course_active_students(course=course))
+    if recipients:
+        notify_many(
+            recipients=recipients, kind=Notification.Kind.NEW_LECTURE, title=title, link=link
+        )
+
+
+def _notify_module_published(module: Module) -> None:
+    course = module.course
+    _notify_students(
+        course=course,
+        title=_("New module in %(course)s: %(module)s")
+        % {"course": course.title, "module": module.title},
+        link=course.get_learn_url(),
+    )
+
+
+def _notify_lecture_published(lecture: Lecture) -> None:
+    course = lecture.module.course
+    _notify_students(
+        course=course,
+        title=_("New lecture in %(course)s: %(lecture)s")
+        % {"course": course.title, "lecture": lecture.title},
+        link=reverse("progress:player", kwargs={"slug": course.slug, "lecture_id": lecture.pk}),
+    )
+
+
+# -- modules ---------------------------------------------------------------------------------
+
+
+def _course_duration_refresh(course_id: int) -> None:
+    """Keep the course's stored total (cards, detail page) equal to its published lectures."""
+    seconds = Lecture.objects.filter(
+        module__course_id=course_id, module__is_published=True, is_published=True
+    ).aggregate(total=Sum("duration_seconds"))["total"]
+    Course.objects.filter(pk=course_id).update(duration_minutes=((seconds or 0) + 59) // 60)
+
+
+@transaction.atomic
+def module_create(
+    *, actor, course: Course, title: str, description: str = "", is_published: bool = True
+) -> Module:
+    _require_editor(actor, course)
+    modules = _locked_modules(course.pk)
+    module = Module(
+        course=course,
+        title=title,
+        description=description,
+        is_published=is_published,
+        order=len(modules),
+    )
+    module.full_clean()
+    module.save()
+    if is_published:
+        _notify_module_published(module)
+    return module
+
+
+@transaction.atomic
+def module_update(
+    *, actor, module: Module, title: str, description: str, is_published: bool
+) -> Module:
+    module = Module.objects.select_for_update().select_related("course").get(pk=module.pk)
+    _require_editor(actor, module.course)
+    became_published = is_published and not module.is_published
+    module.title, module.description, module.is_published = title, description, is_published
+    module.full_clean()
+    module.save(update_fields=["title", "description", "is_published"])
+    if became_published:
+        _notify_module_published(module)
+    return module
+
+
+@transaction.atomic
+def module_set_published(*, actor, module: Module, is_published: bool) -> Module:
+    module = Module.objects.select_for_update().select_related("course").get(pk=module.pk)
+    _require_editor(actor, module.course)
+    if module.is_published != is_published:
+        module.is_published = is_published
+        module.save(update_fields=["is_published"])
+        _course_duration_refresh(module.course_id)
+        if is_published:
+            _notify_module_published(module)
+    return module
+
+
+@transaction.atomic
+def module_move(*, actor, module: Module, direction: str) -> None:
+    _require_editor(actor, module.course)
+    modules = _locked_modules(module.course_id)
+    _move(Module, modules, module.pk, direction)
+
+
+@transaction.atomic
+def module_delete(*, actor, module: Module) -> None:
+    """Delete a module with its lectures (and their completions) and close the gap."""
+    _require_editor(actor, module.course)
+    modules = _locked_modules(module.course_id)
+    _find(Module, modules, module.pk)
+    files = [
+        (field.storage, field.name)
+        for lecture in Lecture.objects.filter(module_id=module.pk)
+        for field in (lecture.video_file, lecture.attachment)
+        if field
+    ]
+    Module.objects.filter(pk=module.pk).delete()
+    _resequence(Module, [m for m in modules if m.pk != module.pk])
+    _course_duration_refresh(module.course_id)
+    _delete_files_on_commit(files)
+
+
+# -- lectures --------------------------------------------------------------------------------
+
+
+def _delete_files_on_commit(files) -> None:
+    # After commit: a rolled-back delete or replace must still find its file.
+    for storage, name in files:
+        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+
+
+def _is_visible(lecture: Lecture) -> bool:
+    return lecture.is_published and lecture.module.is_published
+
+
+def _apply_lecture_fields(
+    lecture: Lecture,
+    *,
+    title,
+    kind,
+    body,
+    video_file,
+    video_provider,
+    video_id,
+    attachment,
+    duration_seconds,
+    is_free_preview,
+    is_published,
+) -> list:
+    """Set the fields; return (storage, name) of stored files the change makes obsolete."""
+    obsolete = []
+
+    def replace(field_name, new):
+        current = getattr(lecture, field_name)
+        if new is _KEEP or new is current:
+            return
+        if current and current._committed:
+            obsolete.append((current.storage, current.name))
+        setattr(lecture, field_name, new or "")
+
+    lecture.title, lecture.kind, lecture.body = title, kind, body
+    lecture.duration_seconds = duration_seconds
+    lecture.is_free_preview, lecture.is_published = is_free_preview, is_published
+    lecture.video_provider, lecture.video_id = video_provider or "", video_id or ""
+    if kind == Lecture.Kind.TEXT:  # a text lecture keeps no video
+        lecture.video_provider = lecture.video_id = ""
+        replace("video_file", False)
+    elif video_file:  # a new upload replaces a link
+        lecture.video_provider = lecture.video_id = ""
+        replace("video_file", video_file)
+    elif lecture.video_id:  # a link replaces an upload
+        replace("video_file", False)
+    else:
+        replace("video_file", video_file)
+    replace("attachment", attachment)
+    return obsolete
+
+
+def _save_lecture(lecture: Lecture) -> None:
+    """Validate (files included) before anything is stored; undo stored files on failure.
+
+    Only files this save stored are undone: the ones the lecture keeps stay where they are.
+    """
+    lecture.full_clean()
+    uploads = [f for f in (lecture.video_file, lecture.attachment) if f and not f._committed]
+    try:
+        lecture.save()
+    except Exception:
+        for field in uploads:
+            if field._committed:
+                field.storage.delete(field.name)
+        raise
+
+
+@transaction.atomic
+def lecture_create(
+    *,
+    actor,
+    module: Module,
+    title: str,
+    kind: str = Lecture.Kind.TEXT,
+    body: str = "",
+    video_file=None,
+    video_provider: str = "",
+    video_id: str = "",
+    attachment=None,
+    duration_seconds: int = 0,
+    is_free_preview: bool = False,
+    is_published: bool = True,
+) -> Lecture:
+    _require_editor(actor, module.course)
+    lectures = _locked_lectures(module.pk)
+    lecture = Lecture(module=module, order=len(lectures))
+    _apply_lecture_fields(
+        lecture,
+        title=title,
+        kind=kind,
+        body=body,
+        video_file=video_file,
+        video_provider=video_provider,
+        video_id=video_id,
+        attachment=attachment,
+        duration_seconds=duration_seconds,
+        is_free_preview=is_free_preview,
+        is_published=is_published,
+    )
+    _save_lecture(lecture)
+    _course_duration_refresh(module.course_id)
+    if _is_visible(lecture):
+        _notify_lecture_published(lecture)
+    return lecture
+
+
+@transaction.atomic
+def lecture_update(
+    *,
+    actor,
+    lecture: Lecture,
+    module: Module,
+    title: str,
+    kind: str,
+    body: str,
+    video_file=_KEEP,
+    video_provider: str = "",
+    video_id: str = "",
+    attachment=_KEEP,
+    duration_seconds: int,
+    is_free_preview: bool,
+    is_published: bool,
+) -> Lecture:
+    """Edit a lecture; `module` may be another module of the same course (it goes last).
+
+    Files: None keeps the current one, False removes it, an uploaded file replaces it.
+    """
+    _require_editor(actor, lecture.module.course)
+    if module.course_id != lecture.module.course_id:
+        raise ValidationError(_("A lecture can only move to a module of its own course."))
+    # Lock both modules in a fixed order, so two opposite moves cannot deadlock.
+    module_ids = sorted({lecture.module_id, module.pk})
+    siblings = {module_id: _locked_lectures(module_id) for module_id in module_ids}
+    lecture = Lecture.objects.select_related("module__course").get(pk=lecture.pk)
+    if lecture.module_id not in siblings:
+        # Moved by another request after the caller read it: its module is not locked here.
+        raise ValidationError(_("This lecture was just moved elsewhere. Reload and try again."))
+    was_visible = _is_visible(lecture)
+    obsolete = _apply_lecture_fields(
+        lecture,
+        title=title,
+        kind=kind,
+        body=body,
+        video_file=video_file,
+        video_provider=video_provider,
+        video_id=video_id,
+        attachment=attachment,
+        duration_seconds=duration_seconds,
+        is_free_preview=is_free_preview,
+        is_published=is_published,
+    )
+    old_module_id = lecture.module_id
+    if module.pk != old_module_id:
+        lecture.module = Module.objects.select_related("course").get(pk=module.pk)
+        lecture.order = len(siblings[module.pk])
+    _save_lecture(lecture)
+    _course_duration_refresh(module.course_id)
+    if module.pk != old_module_id:
+        _resequence(Lecture, [row for row in siblings[old_module_id] if row.pk != lecture.pk])
+    _delete_files_on_commit(obsolete)
+    if _is_visible(lecture) and not was_visible:
+        _notify_lecture_published(lecture)
+    return lecture
+
+
+@transaction.atomic
+def lecture_set_published(*, actor, lecture: Lecture, is_published: bool) -> Lecture:
+    _require_editor(actor, lecture.module.course)
+    _locked_lectures(lecture.module_id)
+    lecture = Lecture.objects.select_related("module__course").get(pk=lecture.pk)
+    if lecture.is_published != is_published:
+        lecture.is_published = is_published
+        lecture.save(update_fields=["is_published", "updated_at"])
+        _course_duration_refresh(lecture.module.course_id)
+        if _is_visible(lecture):
+            _notify_lecture_published(lecture)
+    return lecture
+
+
+@transaction.atomic
+def lecture_move(*, actor, lecture: Lecture, direction: str) -> None:
+    """Move a lecture up or down inside its module."""
+    _require_editor(actor, lecture.module.course)
+    lectures = _locked_lectures(lecture.module_id)
+    _move(Lecture, lectures, lecture.pk, direction)
+
+
+@transaction.atomic
+def lecture_delete(*, actor, lecture: Lecture) -> None:
+    """Delete a lecture (its completions go with it, so progress % stays right)."""
+    _require_editor(actor, lecture.module.course)
+    lectures = _locked_lectures(lecture.module_id)
+    lecture = _find(Lecture, lectures, lecture.pk)
+    files = [(f.storage, f.name) for f in (lecture.video_file, lecture.attachment) if f]
+    Lecture.objects.filter(pk=lecture.pk).delete()
+    _resequence(Lecture, [row for row in lectures if row.pk != lecture.pk])
+    _course_duration_refresh(lecture.module.course_id)
+    _delete_files_on_commit(files)
