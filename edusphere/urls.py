@@ -3,11 +3,20 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core import health
+from courses import urls as courses_urls
 from payments import views as payments_views
+from progress import course_page
+
+# The courses namespace: the catalog and home from courses, plus the course page, whose view
+# lives in progress because it shows learner state (courses imports nothing above it).
+courses_patterns = [
+    *courses_urls.urlpatterns,
+    path("courses/<slug:slug>/", course_page.course_detail, name="detail"),
+]
 
 urlpatterns = [
     path("courses/<slug:slug>/enroll/", payments_views.enroll, name="course-enroll"),
-    path("", include("courses.urls")),
+    path("", include((courses_patterns, courses_urls.app_name))),
     path("learn/", include("progress.urls")),
     path("teach/", include("teaching.urls")),
     path("teach/", include("dashboards.urls")),
