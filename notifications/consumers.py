@@ -42,7 +42,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     count changes; {"type": "notification", "notification": {...}, "unread_count": n} for
     each new notification; {"type": "pong"}.
     Client -> server: {"type": "ping"} and {"type": "mark_read", "id": n}; anything else that
-    is valid JSON is ignored. Oversized, binary or too frequent messages close the socket.
+    is valid JSON is ignored. Oversized, binary or too frequent messages close the socket;
+    so does an unreachable channel layer at connect (4503, which the script retries).
     """
 
     group_name = None
