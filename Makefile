@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install and run the whole test suite"
-	@echo "make lint   - ruff check and format check, bandit"
+	@echo "make lint   - ruff check and format check, bandit, import layers (lint-imports)"
 	@echo "make bench  - load test against a large seeded database"
 	@echo "make audit  - pip-audit of the locked dependencies (needs the vulnerability service)"
 	@echo "make lock   - recompile requirements.lock from pyproject.toml"
@@ -44,7 +44,8 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -c pyproject.toml -r core accounts courses progress payments notifications dashboards edusphere
+	$(VENV)/bin/bandit -q -c pyproject.toml -r core accounts courses progress payments teaching notifications dashboards edusphere
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff format .
@@ -65,4 +66,4 @@ bench: install
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) staticfiles .test-db.sqlite3* .pytest_cache
+	rm -rf $(VENV) staticfiles .test-db.sqlite3* .pytest_cache .import_linter_cache
