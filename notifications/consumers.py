@@ -58,8 +58,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         try:
             return await super().__call__(scope, receive, send)
         except Exception as error:
-            if self.channel_name is not None:
-                raise
+            if self.channel_name is not None or getattr(self, "channel_layer", None) is None:
+                raise  # not the layer's new_channel() before the handshake
             # Channels asks the layer for this socket's channel before the handshake, and a
             # pub/sub layer subscribes it there: with Redis down, that fails first.
             logger.warning("Notification socket refused: channel layer unavailable (%r)", error)
