@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from accounts.user_cache import read_with_user
 from core import versioned_cache
 from core.versioned_cache import Version
 from notifications.models import Notification
@@ -28,21 +27,11 @@ def _entry(user_id: int) -> dict[str, tuple[Version]]:
     return {f"notifications:badge:{user_id}": (_version(user_id),)}
 
 
-read_with_user(_entry)  # every logged-in page shows the badge
-
-
-def badge_count(*, user, read=None) -> int:
-    """`user`'s unread notifications: from the cache, or one indexed COUNT.
-
-    `read`: what was read with the user as the request began (`user.cached_reads`), used
-    unless this process has changed the user's notifications since.
-    """
+def badge_count(*, user) -> int:
+    """`user`'s unread notifications: from the cache, or one indexed COUNT."""
     wanted = _entry(user.pk)
     [(key, versions)] = wanted.items()
-    if read is not None and read.still_current(versions):
-        current, found = read.versions, read.values
-    else:
-        current, found = versioned_cache.read(wanted)
+    current, found = versioned_cache.read(wanted)
     if key in found:
         return found[key]
     count = unread_count(user=user)

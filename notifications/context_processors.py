@@ -9,11 +9,9 @@ def unread_notifications(request):
     if user is None or not user.is_authenticated:
         return {}
 
-    read = getattr(user, "cached_reads", None)  # read with the user as the request began
-
     # Templates call a callable each time they read it; cache() makes that one lookup.
     @cache
     def count():
-        return badge_count(user=user, read=read)
+        return badge_count(user=user)
 
     return {"unread_notification_count": count}
