@@ -24,7 +24,7 @@ START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 
 
-def _free_port() -> int:
+def free_port() -> int:
     while True:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -67,7 +67,7 @@ class RedisServer:
         # a restart, which must keep its port).
         attempts = 1 if self.port else 5
         for _attempt in range(attempts):
-            port = self.port or _free_port()
+            port = self.port or free_port()
             if self._launch(port):
                 self.port = port
                 return self
@@ -193,3 +193,18 @@ def redis_server():
         yield server
     finally:
         server.close()
+
+
+def database_url() -> str:
+    """The test database as a DATABASE_URL, for server processes the tests start."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"

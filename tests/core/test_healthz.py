@@ -3,19 +3,17 @@ whatever is down (a hung dependency included), naming the check that failed."""
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection, connections
 
 from core.health import MAX_RUNNING
-from tests.redis_server import settings_with_redis
+from tests.redis_server import database_url, free_port, settings_with_redis
 
 pytestmark = pytest.mark.django_db
 
@@ -157,22 +155,6 @@ def test_healthz_keeps_answering_while_earlier_checks_still_hang(client, redis_b
 # Through a daphne process of its own, with the production settings for REDIS_URL.
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _get_healthz(port: int) -> tuple[int, float]:
     started = time.monotonic()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -190,10 +172,10 @@ def live_server_on(redis_server, tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "edusphere.settings",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": redis_server.url,
     }
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / "daphne.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

@@ -10,7 +10,6 @@ import base64
 import http.client
 import json
 import os
-import socket
 import struct
 import subprocess
 import sys
@@ -19,15 +18,15 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import Resolver404, resolve
 
 from notifications.models import Notification
 from tests.factories import CourseFactory, NotificationFactory, StudentFactory
+from tests.redis_server import database_url, free_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
@@ -44,22 +43,6 @@ def _redis_answers() -> bool:
         return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
     except redis.RedisError:
         return False
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _request(port, method, path, *, cookies=None, form=None):
@@ -87,7 +70,7 @@ def two_servers(django_db_setup, tmp_path_factory):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "edusphere.settings",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": REDIS_URL,
         "CHANNEL_LAYER_PREFIX": f"scale-out-{uuid.uuid4().hex[:12]}",
         # A cache of their own, shared by the two: this run's test database reuses the ids
@@ -97,7 +80,7 @@ def two_servers(django_db_setup, tmp_path_factory):
     logs = tmp_path_factory.mktemp("daphne")
     servers = []
     for n in (1, 2):
-        port = _free_port()
+        port = free_port()
         log = open(logs / f"daphne-{n}.log", "wb")  # noqa: SIM115 (closed below)
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
         process = subprocess.Popen(
