@@ -1,14 +1,37 @@
-"""Django's Redis cache backend, with one connection pool per process.
+"""Django's Redis cache backend, made safe to lose: one pool per process, errors as misses.
+
+The cache is an optimisation, never a dependency:
+
+- A read that fails (refused, timed out, Redis full) is a miss and the page is built from
+  the database; a write that fails is skipped. After a failure the backend does not try
+  Redis again for RETRY_AFTER seconds (a circuit breaker per process), so a dead or hung
+  Redis costs one short socket timeout per process per interval, not one per call.
+- Every key starts with the cache epoch, kept in the database (core.models.CacheEpoch).
+  An invalidation that does not reach Redis (a delete, or a set that replaces what an entry
+  says, skipped or failed) renews the epoch, so no entry filed before it is read again:
+  whether a user is active, their role, an enrollment, are right on the first request
+  after Redis returns. A process reads the epoch again at most EPOCH_TTL seconds after its
+  last read, and at once when Redis answers again after a failure. `fill_many()` is for
+  entries that only copy the database (a miss filled): losing one loses nothing.
 
 Under ASGI each request runs in a context of its own, so Django builds a new cache backend
 per request, and each backend built a redis-py pool of its own: a new TCP connection and
 handshake for every request, and sockets left to the garbage collector (Django ticket
-#35651). Here the pools, and the thread-safe clients over them, last as long as the process.
+#35651). Here the pools, the thread-safe clients over them and the breaker's state last as
+long as the process.
 """
 
+import logging
 import threading
+import time
+from dataclasses import dataclass, field
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.db import connection, transaction
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 _clients: dict = {}
 _clients_lock = threading.Lock()
@@ -35,3 +58,202 @@ class SharedPoolRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = SharedPoolRedisCacheClient
+
+
+class CacheUnavailable(Exception):
+    """Redis is not tried: the breaker is open, or the epoch cannot be read."""
+
+
+class BreakerOpen(CacheUnavailable):
+    pass
+
+
+@dataclass
+class _ProcessState:
+    """What every backend of one process and one Redis location shares."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    open_until: float = 0.0  # time.monotonic(); the breaker is open before it
+    failed: bool = False  # Redis failed since the epoch was last read
+    epoch: str | None = None
+    epoch_read_at: float = float("-inf")
+
+
+_states: dict[tuple, _ProcessState] = {}
+_states_lock = threading.Lock()
+
+EPOCH_QUERY = "SELECT token FROM core_cacheepoch ORDER BY id LIMIT 1"
+
+
+def read_epoch() -> str:
+    """The epoch stored in the database, made on first use."""
+    connection.ensure_connection()
+    # The driver's own cursor: read once a second per process, not per page, so not part
+    # of any page's query count (which Django's cursor would make depend on the clock).
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(EPOCH_QUERY)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    if row is not None:
+        return row[0]
+    from core.models import CacheEpoch
+
+    return CacheEpoch.objects.get_or_create(pk=1)[0].token
+
+
+def renew_epoch() -> str:
+    """Give the cache a new epoch: every entry filed before is never read again."""
+    from core.models import CacheEpoch, new_epoch_token
+
+    token = new_epoch_token()
+    if not CacheEpoch.objects.filter(pk=1).update(token=token):
+        CacheEpoch.objects.update_or_create(pk=1, defaults={"token": token})
+    for state in list(_states.values()):
+        with state.lock:
+            state.epoch, state.epoch_read_at = token, time.monotonic()
+    return token
+
+
+def _renew_epoch_robustly() -> None:
+    try:
+        renew_epoch()
+    except Exception:  # the database down too, or not open to this thread
+        logger.exception("cache epoch: could not renew it; cached entries may be stale")
+
+
+class ResilientRedisCache(SharedPoolRedisCache):
+    """See the module docstring. OPTIONS: RETRY_AFTER and EPOCH_TTL (seconds), and redis-py's
+    own connection options (socket_timeout, socket_connect_timeout)."""
+
+    def __init__(self, server, params):
+        options = dict(params.get("OPTIONS") or {})
+        self.retry_after = float(options.pop("RETRY_AFTER", 1.0))
+        self.epoch_ttl = float(options.pop("EPOCH_TTL", 1.0))
+        super().__init__(server, {**params, "OPTIONS": options})
+        location = (tuple(self._servers), self.key_prefix)
+        state = _states.get(location)
+        if state is None:
+            with _states_lock:
+                state = _states.setdefault(location, _ProcessState())
+        self._state = state
+
+    # The epoch, in every key.
+
+    def _epoch(self) -> str:
+        state = self._state
+        now = time.monotonic()
+        if now < state.open_until:
+            raise BreakerOpen
+        if state.failed or now - state.epoch_read_at >= self.epoch_ttl:
+            try:
+                epoch = read_epoch()
+            except Exception as error:  # a database down, or one not open to this code
+                raise CacheUnavailable("cache epoch unreadable") from error
+            with state.lock:
+                state.epoch, state.epoch_read_at = epoch, now
+        return state.epoch
+
+    def make_key(self, key, version=None):
+        return f"{self._epoch()}:{super().make_key(key, version)}"
+
+    # The breaker.
+
+    def _failed(self, error: Exception) -> None:
+        state = self._state
+        with state.lock:
+            if time.monotonic() >= state.open_until:
+                logger.warning("cache unavailable for %.1f s: %r", self.retry_after, error)
+            state.open_until = time.monotonic() + self.retry_after
+            state.failed = True
+
+    def _answered(self) -> None:
+        # Until Redis answers after a failure, each call reads the epoch again: another
+        # process may have renewed it while this one could not reach Redis.
+        self._state.failed = False
+
+    def _run(self, call, *args, on_failure, lost_invalidation: bool, **kwargs):
+        try:
+            result = call(*args, **kwargs)
+        except BreakerOpen:
+            pass
+        except CacheUnavailable:
+            # No epoch means no database: no change committed, so none to invalidate.
+            return on_failure
+        except RedisError as error:
+            self._failed(error)
+        else:
+            self._answered()
+            return result
+        if lost_invalidation:
+            self._invalidation_lost()
+        return on_failure
+
+    def _invalidation_lost(self) -> None:
+        # After the transaction that made the change, if any: before it, a rollback would
+        # leave the old epoch in place (and the change undone, so nothing to invalidate).
+        if connection.in_atomic_block:
+            transaction.on_commit(_renew_epoch_robustly, robust=True)
+        else:
+            _renew_epoch_robustly()
+
+    # Reads: a failure is a miss.
+
+    def get(self, key, default=None, version=None):
+        return self._run(
+            super().get, key, default, version, on_failure=default, lost_invalidation=False
+        )
+
+    def get_many(self, keys, version=None):
+        return self._run(super().get_many, keys, version, on_failure={}, lost_invalidation=False)
+
+    def has_key(self, key, version=None):
+        return self._run(super().has_key, key, version, on_failure=False, lost_invalidation=False)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        # Only ever fills an empty key: nothing is invalidated when it is lost.
+        return self._run(
+            super().add, key, value, timeout, version, on_failure=False, lost_invalidation=False
+        )
+
+    # Writes that may replace what an entry says: a loss renews the epoch.
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self._run(
+            super().set, key, value, timeout, version, on_failure=None, lost_invalidation=True
+        )
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._run(
+            super().set_many, data, timeout, version, on_failure=list(data), lost_invalidation=True
+        )
+
+    def fill_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        """set_many() for values just read from the database: a loss costs only a miss."""
+        return self._run(
+            super().set_many, data, timeout, version, on_failure=list(data), lost_invalidation=False
+        )
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._run(
+            super().touch, key, timeout, version, on_failure=False, lost_invalidation=False
+        )
+
+    def delete(self, key, version=None):
+        return self._run(super().delete, key, version, on_failure=False, lost_invalidation=True)
+
+    def delete_many(self, keys, version=None):
+        self._run(super().delete_many, keys, version, on_failure=None, lost_invalidation=True)
+
+    def incr(self, key, delta=1, version=None):
+        # Counters (rate limits) are lost with Redis; a miss is what a caller handles.
+        result = self._run(
+            super().incr, key, delta, version, on_failure=None, lost_invalidation=False
+        )
+        if result is None:
+            raise ValueError(f"Key '{key}' not found")
+        return result
+
+    def clear(self):
+        return self._run(super().clear, on_failure=False, lost_invalidation=True)

@@ -131,16 +131,21 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "core.redis_cache.SharedPoolRedisCache",
+            # Errors are misses, behind a breaker; keys carry the database's cache epoch.
+            "BACKEND": "core.redis_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             # Sites that share one Redis database keep apart by prefix (like the channel layer).
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=""),
+            "OPTIONS": {
+                # redis-py waits 5 s by default, and the cache retries nothing: a hung Redis
+                # costs a request at most this, then the breaker skips it for RETRY_AFTER.
+                "socket_timeout": 0.25,
+                "socket_connect_timeout": 0.25,
+                "RETRY_AFTER": env.float("CACHE_RETRY_AFTER", default=1.0),
+                "EPOCH_TTL": env.float("CACHE_EPOCH_TTL", default=1.0),
+            },
         }
     }
-    # Sessions are read on every logged-in request: from the shared cache, written through to
-    # the database. Only with a shared cache: a per-process cache would keep serving a session
-    # that another process has logged out.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CHANNEL_LAYERS = {
         "default": {
             # Pub/sub: one PUBLISH per group send, pushed to every subscribed daphne, instead
@@ -277,6 +282,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Sessions are read on every logged-in request: from the cache, written through to the
+# database, and read from the database whenever the cache fails.
+SESSION_ENGINE = "core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

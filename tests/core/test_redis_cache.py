@@ -61,8 +61,11 @@ def test_settings_use_the_shared_pool_backend_with_redis(monkeypatch):
     monkeypatch.setenv("REDIS_URL", REDIS_URL)
     monkeypatch.delenv("CACHE_KEY_PREFIX", raising=False)
     caches = runpy.run_path(str(SETTINGS))["CACHES"]
-    assert caches["default"]["BACKEND"] == "core.redis_cache.SharedPoolRedisCache"
+    assert caches["default"]["BACKEND"] == "core.redis_cache.ResilientRedisCache"
     assert caches["default"]["KEY_PREFIX"] == ""
+    # A hung Redis costs a quarter of a second, not redis-py's default of 5 s.
+    assert caches["default"]["OPTIONS"]["socket_timeout"] <= 0.25
+    assert caches["default"]["OPTIONS"]["socket_connect_timeout"] <= 0.25
 
     # Two sites sharing one Redis database keep apart by prefix.
     monkeypatch.setenv("CACHE_KEY_PREFIX", "second-site")

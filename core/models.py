@@ -1,0 +1,27 @@
+import secrets
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def new_epoch_token() -> str:
+    return secrets.token_hex(6)
+
+
+class CacheEpoch(models.Model):
+    """The cache generation that every shared cache key starts with (see core.redis_cache).
+
+    Kept in the database, not in Redis, so that it survives what the cache may lose: a
+    process that could not deliver an invalidation to Redis gives it a new value, and every
+    entry filed before becomes unreachable at once. One row.
+    """
+
+    token = models.CharField(_("token"), max_length=32, default=new_epoch_token)
+    renewed_at = models.DateTimeField(_("renewed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("cache epoch")
+        verbose_name_plural = _("cache epochs")
+
+    def __str__(self) -> str:
+        return self.token

@@ -1,0 +1,249 @@
+"""The site on a Redis cache that stops answering: pages from the database, no 500s, and no
+change lost when Redis comes back.
+
+The cache is configured as production configures it for REDIS_URL, on a redis-server of the
+test's own that the test pauses (SIGSTOP: connections hang), kills or restarts. Writes really
+commit (transactional tests): invalidations run once a change commits, as in production.
+"""
+
+import time
+
+import pytest
+import redis
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Role
+from accounts.services import user_active_set, user_role_set
+from core.models import CacheEpoch
+from courses.models import Course
+from courses.services import courses_status_set
+from notifications.models import Notification
+from notifications.services import notification_mark_read, notify
+from progress.services import enrollment_create, enrollment_revoke
+from tests.factories import (
+    AdminFactory,
+    InstructorFactory,
+    StudentFactory,
+    course_with_lectures,
+)
+from tests.redis_server import settings_with_redis
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ANSWER_WITHIN = 1.0  # seconds, for any page while Redis is down
+
+
+@pytest.fixture
+def redis_cache(settings, redis_server):
+    """The default cache on a Redis of this test's own, configured as in production."""
+    production = settings_with_redis(redis_server.url)
+    settings.CACHES = {**settings.CACHES, "default": production["CACHES"]["default"]}
+    return redis_server
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def timed_get(client, url):
+    started = time.monotonic()
+    response = client.get(url)
+    return response, time.monotonic() - started
+
+
+@pytest.fixture
+def site():
+    """A course with an enrolled student, its instructor and an admin."""
+    instructor = InstructorFactory()
+    course = course_with_lectures(modules=1, lectures_per_module=3)
+    course.instructors.add(instructor)
+    student = StudentFactory()
+    enrollment, _created = enrollment_create(student=student, course=course)
+    lecture = course.modules.get().lectures.order_by("order")[0]
+    return {
+        "admin": AdminFactory(),
+        "instructor": instructor,
+        "student": student,
+        "course": course,
+        "enrollment": enrollment,
+        "lecture": lecture,
+        "player": reverse("progress:player", args=[course.slug, lecture.pk]),
+    }
+
+
+def pages_of(site) -> list[tuple[Client, str]]:
+    anonymous = Client()
+    student = logged_in(site["student"])
+    course = site["course"]
+    return [
+        (anonymous, reverse("courses:catalog")),
+        (anonymous, course.get_absolute_url()),
+        (student, reverse("courses:catalog")),
+        (student, course.get_absolute_url()),
+        (student, reverse("progress:my_learning")),
+        (student, site["player"]),
+        (student, reverse("notifications:list")),
+        (logged_in(site["instructor"]), reverse("teach:course_list")),
+    ]
+
+
+def visit_all(pages) -> None:
+    for client, url in pages:
+        response, elapsed = timed_get(client, url)
+        assert response.status_code == 200, url
+        assert elapsed < ANSWER_WITHIN, (url, elapsed)
+
+
+@pytest.mark.parametrize("fault", ["pause", "kill"])
+def test_pages_answer_from_the_database_while_redis_is_down(redis_cache, site, fault):
+    pages = pages_of(site)
+    visit_all(pages)  # everything cached
+    getattr(redis_cache, fault)()
+    visit_all(pages)
+    visit_all(pages)
+    # A login works too, with its session written to the database only.
+    client = Client()
+    client.force_login(site["student"])
+    response, elapsed = timed_get(client, reverse("progress:my_learning"))
+    assert response.status_code == 200 and elapsed < ANSWER_WITHIN
+
+
+def test_a_hung_redis_costs_one_timeout_per_interval_not_one_per_call(redis_cache, site):
+    pages = pages_of(site)
+    visit_all(pages)
+    redis_cache.pause()
+    started, slow = time.monotonic(), 0
+    for _ in range(3):
+        for client, url in pages:
+            if timed_get(client, url)[1] >= 0.2:
+                slow += 1
+    # Each page reads the cache several times. One 0.25 s timeout opens the breaker for a
+    # second, so only about one page a second waits for Redis.
+    assert slow <= time.monotonic() - started + 1
+
+
+def test_every_change_made_while_redis_hangs_shows_when_it_returns(redis_cache, site):
+    course, student, instructor = site["course"], site["student"], site["instructor"]
+    other = StudentFactory()
+    notification = notify(recipient=student, kind=Notification.Kind.ENROLLED, title="Hello")
+    clients = {
+        "deactivated": logged_in(other),
+        "student": logged_in(student),
+        "instructor": logged_in(instructor),
+        "anonymous": Client(),
+    }
+    # Everything each of them sees, cached under the state before the changes.
+    assert clients["deactivated"].get(reverse("progress:my_learning")).status_code == 200
+    page = clients["student"].get(site["player"])
+    assert page.status_code == 200 and site["lecture"].body in page.content.decode()
+    unread = clients["student"].get(reverse("notifications:list")).context
+    unread_before = unread["unread_notification_count"]()
+    assert unread_before >= 1
+    assert clients["instructor"].get(reverse("teach:course_list")).status_code == 200
+    assert course.title in clients["anonymous"].get(reverse("courses:catalog")).content.decode()
+
+    redis_cache.pause()
+    admin = site["admin"]
+    user_active_set(actor=admin, user=other, is_active=False)
+    user_role_set(actor=admin, user=instructor, role=Role.STUDENT)
+    enrollment_revoke(enrollment=site["enrollment"])
+    courses_status_set(
+        actor=admin, courses=Course.objects.filter(pk=course.pk), status=Course.Status.DRAFT
+    )
+    notification_mark_read(user=student, notification_id=notification.pk)
+    redis_cache.resume()
+    time.sleep(1.1)  # past the breaker: the next call tries Redis again
+
+    # The first request after Redis returns sees each change.
+    response = clients["deactivated"].get(reverse("progress:my_learning"))
+    assert response.status_code == 302 and "login" in response["Location"]
+    assert clients["instructor"].get(reverse("teach:course_list")).status_code == 403
+    assert site["lecture"].body not in clients["student"].get(site["player"]).content.decode()
+    assert course.title not in clients["anonymous"].get(reverse("courses:catalog")).content.decode()
+    unread = clients["student"].get(reverse("progress:my_learning")).context
+    assert unread["unread_notification_count"]() == unread_before - 1
+
+
+def test_a_change_while_redis_is_dead_shows_after_it_restarts_with_its_data(redis_cache, site):
+    # A restart with its data (an append-only file) brings back entries that missed the
+    # invalidation: the epoch in the database makes them unreachable.
+    client = logged_in(site["student"])
+    page = client.get(site["player"])
+    assert site["lecture"].body in page.content.decode()
+    redis_cache.pause()
+    enrollment_revoke(enrollment=site["enrollment"])
+    redis_cache.resume()  # its data intact, as after a restart from disk
+    time.sleep(1.1)
+    assert site["lecture"].body not in client.get(site["player"]).content.decode()
+
+
+def test_a_logout_while_redis_hangs_ends_the_session_when_it_returns(redis_cache, site):
+    client = logged_in(site["student"])
+    assert client.get(reverse("progress:my_learning")).status_code == 200
+    session_cookie = client.cookies["sessionid"].value
+    redis_cache.pause()
+    client.post(reverse("account_logout"))
+    redis_cache.resume()
+    time.sleep(1.1)
+    replay = Client()
+    replay.cookies["sessionid"] = session_cookie
+    response = replay.get(reverse("progress:my_learning"))
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_the_epoch_is_read_again_when_another_process_renews_it(redis_cache, site, settings):
+    client = logged_in(site["instructor"])
+    assert client.get(reverse("teach:course_list")).status_code == 200
+    # Another process lost an invalidation and renewed the epoch; this one has not failed.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE accounts_user SET role = %s WHERE id = %s", ["student", site["instructor"].pk]
+        )
+        cursor.execute("UPDATE core_cacheepoch SET token = %s", ["renewed-elsewhere"])
+    epoch_ttl = settings.CACHES["default"]["OPTIONS"]["EPOCH_TTL"]
+    time.sleep(epoch_ttl)
+    assert client.get(reverse("teach:course_list")).status_code == 403
+
+
+def test_a_restored_database_serves_no_stale_entry_after_cache_epoch_renew(redis_cache, site):
+    # The backup: the user is a student, under the epoch of that time.
+    user = site["student"]
+    backup_epoch = CacheEpoch.objects.get().token
+    # After the backup: promoted, and /teach/ cached for them as an instructor.
+    user_role_set(actor=site["admin"], user=user, role=Role.INSTRUCTOR)
+    client = logged_in(user)
+    assert client.get(reverse("teach:course_list")).status_code == 200
+
+    # The restore (pg_restore writes rows without the application): the old role, the old
+    # epoch. Then the README's restore step.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE accounts_user SET role = %s WHERE id = %s", ["student", user.pk])
+        cursor.execute("UPDATE core_cacheepoch SET token = %s", [backup_epoch])
+    call_command("cache_epoch_renew")
+
+    assert client.get(reverse("teach:course_list")).status_code == 403
+    assert CacheEpoch.objects.get().token != backup_epoch
+
+
+def test_a_full_redis_that_refuses_writes_degrades_to_misses(redis_cache, site):
+    pages = pages_of(site)
+    deactivated = logged_in(site["student"])
+    visit_all(pages)
+    admin = redis.Redis.from_url(redis_cache.url)
+    try:
+        # Over the limit with nothing to evict: Redis refuses every write (OOM errors).
+        admin.config_set("maxmemory-policy", "noeviction")
+        admin.config_set("maxmemory", "1")
+        visit_all(pages)
+        user_active_set(actor=site["admin"], user=site["student"], is_active=False)
+        time.sleep(1.1)  # past the breaker that the refused writes opened
+        visit_all(pages[:2])
+        response = deactivated.get(reverse("progress:my_learning"))
+        assert response.status_code == 302 and "login" in response["Location"]
+    finally:
+        admin.close()
