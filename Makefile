@@ -55,7 +55,7 @@ migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 deploy-check: install
-	DEBUG=False SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	DEBUG=False REDIS_URL=redis://127.0.0.1:6379/0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	ALLOWED_HOSTS=edusphere.example.com SITE_URL=https://edusphere.example.com \
 	$(PY) manage.py check --deploy --fail-level WARNING
 

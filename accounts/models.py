@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core import cache
 from core.uploads import validate_image_upload
 
 
@@ -13,7 +14,7 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Admin")
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager.from_queryset(cache.TrackedQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):
@@ -104,3 +105,8 @@ class User(AbstractUser):
     @property
     def is_student(self) -> bool:
         return self.role == Role.STUDENT
+
+
+# The logged-in user's row is read from the cache on every request (accounts.backends).
+USER_VERSIONS = cache.Family("user")
+cache.track(User, USER_VERSIONS, "pk")

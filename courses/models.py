@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core import cache
 from core.paths import path_maker
 from core.storage import private_storage as private_media_storage
 from core.uploads import (
@@ -28,6 +29,8 @@ class Category(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     description = models.TextField(_("description"), blank=True)
 
+    objects = cache.TrackedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name_plural = _("categories")
@@ -39,7 +42,7 @@ class Category(models.Model):
         return f"{reverse('courses:catalog')}?category={self.slug}"
 
 
-class CourseQuerySet(models.QuerySet):
+class CourseQuerySet(cache.TrackedQuerySet):
     def published(self):
         return self.filter(status=Course.Status.PUBLISHED)
 
@@ -157,6 +160,8 @@ class Module(models.Model):
     order = models.PositiveIntegerField(_("order"), default=0)
     is_published = models.BooleanField(_("published"), default=True)
 
+    objects = cache.TrackedQuerySet.as_manager()
+
     class Meta:
         ordering = ["course", "order", "id"]
         constraints = [
@@ -206,6 +211,8 @@ class Lecture(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = cache.TrackedQuerySet.as_manager()
+
     class Meta:
         ordering = ["module", "order", "id"]
         constraints = [
@@ -239,3 +246,18 @@ class Lecture(models.Model):
             raise ValidationError(_("Enter a YouTube or Vimeo video link."))
         if self.video_file and self.video_id:
             raise ValidationError(_("Choose either an uploaded video or a link, not both."))
+
+
+# Course content (catalog pages, course pages, outlines, lectures) is cached for everyone
+# under one version, moved by any change to it. Counters maintained in bulk are ignored:
+# pages show them with a lag bounded by their entries' timeouts.
+CONTENT_VERSIONS = cache.Family("content", timeout=None)
+cache.track(
+    Course,
+    CONTENT_VERSIONS,
+    ignore=("enrollment_count", "rating_average", "rating_count"),
+)
+cache.track(Course.instructors.through, CONTENT_VERSIONS)
+cache.track(Category, CONTENT_VERSIONS)
+cache.track(Module, CONTENT_VERSIONS)
+cache.track(Lecture, CONTENT_VERSIONS)

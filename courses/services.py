@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from courses.models import Course
-from courses.page_cache import public_pages_changed
 from notifications.models import Notification
 from notifications.services import notify_many
 
@@ -45,10 +44,7 @@ def courses_status_set(*, actor: User, courses: QuerySet[Course], status: str) -
     if status == Course.Status.PUBLISHED:
         # Keep the first publication date: "newest" should not reshuffle on re-publication.
         changes["published_at"] = Coalesce("published_at", timezone.now())
-    changed = courses.exclude(status=status).update(**changes)
-    if changed:
-        public_pages_changed()  # update() sends no signal to the page cache
-    return changed
+    return courses.exclude(status=status).update(**changes)
 
 
 @transaction.atomic

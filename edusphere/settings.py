@@ -182,12 +182,6 @@ CACHES["fragments"] = {
     "OPTIONS": {"MAX_ENTRIES": env.int("FRAGMENT_CACHE_ENTRIES", default=1000)},
 }
 
-# Caches of one user's own data (the logged-in user's row, a learner's progress) replace a
-# database read on every request, and only a cache that every process shares sees each
-# change: with a cache per process, a password changed by `manage.py changepassword` or
-# access revoked by another process would go unseen until the entry expired.
-PER_USER_CACHES = env.bool("PER_USER_CACHES", default=bool(REDIS_URL))
-
 AUTH_USER_MODEL = "accounts.User"
 # Django's and allauth's backends, with the logged-in user read from the cache.
 AUTHENTICATION_BACKENDS = [

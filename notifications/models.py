@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core import cache
+
 
 class Notification(models.Model):
     class Kind(models.TextChoices):
@@ -27,6 +29,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=False)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
+    objects = cache.TrackedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -46,3 +50,8 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+# The header's unread count is cached per user (notifications.badge).
+NOTIFICATION_VERSIONS = cache.Family("notifications")
+cache.track(Notification, NOTIFICATION_VERSIONS, "recipient_id")

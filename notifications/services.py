@@ -34,7 +34,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
-from notifications.badge import badge_changed
 from notifications.models import Notification
 from notifications.selectors import unread_count, unread_counts
 
@@ -114,8 +113,6 @@ def notify_many(
         Notification(recipient=user, **fields) for user in unique.values()
     )
     transaction.on_commit(partial(_send_created, notifications), robust=True)
-    # After the live send, which is what users wait for; bulk_create sends no signal.
-    badge_changed(unique)
     return notifications
 
 
@@ -137,7 +134,6 @@ def notification_mark_all_read(*, user) -> int:
             read_at=timezone.now()
         )
         if changed:
-            badge_changed([user.pk])  # update() sends no signal to the badge cache
             transaction.on_commit(partial(_send_unread_count, user.pk), robust=True)
     return changed
 

@@ -4,7 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Course, Lecture
+from core import cache
+from courses.models import CONTENT_VERSIONS, Course, Lecture
 
 
 class Enrollment(models.Model):
@@ -44,6 +45,8 @@ class Enrollment(models.Model):
     )
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
 
+    objects = cache.TrackedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-enrolled_at"]
         constraints = [
@@ -72,6 +75,8 @@ class LectureCompletion(models.Model):
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="completions")
     lecture = models.ForeignKey(Lecture, on_delete=models.CASCADE, related_name="completions")
     completed_at = models.DateTimeField(_("completed"), auto_now_add=True)
+
+    objects = cache.TrackedQuerySet.as_manager()
 
     class Meta:
         ordering = ["completed_at"]
@@ -104,6 +109,8 @@ class Review(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = cache.TrackedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -120,3 +127,11 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.rating}★ {self.course} by {self.student}"
+
+
+# A learner's enrollments and completions (their progress, My learning) are cached per user;
+# reviews show on the cached public course pages.
+LEARNER_VERSIONS = cache.Family("learner")
+cache.track(Enrollment, LEARNER_VERSIONS, "student_id")
+cache.track(LectureCompletion, LEARNER_VERSIONS, "enrollment__student_id")
+cache.track(Review, CONTENT_VERSIONS)

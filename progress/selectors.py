@@ -4,17 +4,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
-from django.conf import settings
 from django.db.models import F
 from django.http import Http404
 
-from core import versioned_cache
+from core import cache
 from core.paths import path_maker
 from courses.markdown import RENDERER_FINGERPRINT, render_markdown
-from courses.models import Course, Lecture
-from courses.page_cache import CONTENT_VERSION, SHARED_TIMEOUT_SECONDS
-from progress.learner_cache import ENTRY_TIMEOUT_SECONDS, learner_version
-from progress.models import Enrollment, LectureCompletion, Review
+from courses.models import CONTENT_VERSIONS, Course, Lecture
+from courses.page_cache import SHARED_TIMEOUT_SECONDS
+from progress.models import LEARNER_VERSIONS, Enrollment, LectureCompletion, Review
 
 COMPLETED = "completed"
 AVAILABLE = "available"
@@ -122,6 +120,7 @@ class CourseOutline:
     items: list[LectureState]
     completed_ids: frozenset[int]
     content_version: int | None = None  # of the shared lecture rows; None: read fresh
+    found: cache.Found | None = None  # the cache read that gave the outline, if any
     # Whole lectures read from the shared cache with the outline, by id (see lecture_for).
     cached_lectures: dict[int, Lecture] = field(default_factory=dict)
 
@@ -204,57 +203,68 @@ def _outline_rows(course_ids) -> dict[int, list[tuple]]:
     lectures = (
         Lecture.objects.filter(module__course_id__in=course_ids)
         .order_by("module__course_id", "module__order", "module_id", "order", "id")
-        .values_list(
-            "module__course_id",
-            "pk",
-            "title",
-            "is_free_preview",
-            "is_published",
-            "module_id",
-            "module__title",
-            "module__is_published",
-        )
+        .values_list("module__course_id", *_OUTLINE_COLUMNS)
     )
     for course_id, *row in lectures:
         rows[course_id].append(tuple(row))
     return rows
 
 
-# Course entries are filed by slug, which a /learn/ URL names, so that one round trip reads
-# them with the lecture and the user's progress. The outline rows and the progress carry the
-# id of the course they belong to: a slug may pass to another course. "page" names the
-# lecture entry's shape (with body_html), the fingerprint the renderer that made body_html
-# (processes of an older release use other keys).
-def _course_key(slug: str) -> str:
-    return f"course:{slug}"
+_OUTLINE_COLUMNS = (
+    "pk",
+    "title",
+    "is_free_preview",
+    "is_published",
+    "module_id",
+    "module__title",
+    "module__is_published",
+)
 
 
-def _rows_key(slug: str) -> str:
-    return f"course-outline:{slug}"
+def _content(*ident) -> list[cache.Version]:
+    return [CONTENT_VERSIONS.of()]
 
 
-def _lecture_key(lecture_id: int) -> str:
-    return f"lecture-page:{RENDERER_FINGERPRINT}:{lecture_id}"
+# Entries of the /learn/ pages, read in one round trip. Courses are filed by slug, which a
+# /learn/ URL names; the outline rows and the progress carry the id of the course they
+# belong to, since a slug may pass to another course. What every learner shares (a course,
+# its outline rows, a lecture with its body rendered) is valid until the content changes.
+COURSE = cache.Kind("course", shape=Course, versions=_content, timeout=SHARED_TIMEOUT_SECONDS)
+OUTLINE_ROWS = cache.Kind(
+    "outline-rows",
+    shape=("course-id", ",".join(_OUTLINE_COLUMNS)),
+    versions=_content,
+    timeout=SHARED_TIMEOUT_SECONDS,
+)
+LECTURE_PAGE = cache.Kind(
+    "lecture-page",
+    shape=(Lecture, "body_html", RENDERER_FINGERPRINT),
+    versions=_content,
+    timeout=SHARED_TIMEOUT_SECONDS,
+)
+# A learner's own progress in one course, until their enrollments or completions change.
+# Short: bounds the memory of learners who left.
+LEARNER_PROGRESS = cache.Kind(
+    "learner-progress",
+    shape=("course-id", Enrollment, "completed-ids"),
+    versions=lambda user_id, slug: [LEARNER_VERSIONS.of(user_id)],
+    timeout=10 * 60,
+)
 
 
-def _progress_key(user_id: int, slug: str) -> str:
-    return f"progress:learner:{user_id}:{slug}"
-
-
-def _rows_of(courses: dict[str, int], current: dict, found: dict) -> dict[str, list[tuple]]:
-    """The outline rows of {slug: course id}: those `found` by a versioned_cache.read() that
-    asked for their keys, the rest from the database, filed under the content version read."""
+def _rows_of(courses: dict[str, int], found: cache.Found) -> dict[str, list[tuple]]:
+    """The outline rows of {slug: course id}: those `found` by a cache read that asked for
+    them, the rest from the database, filed under the content version read."""
     rows, missing = {}, {}
     for slug, course_id in courses.items():
-        entry = found.get(_rows_key(slug))
+        entry = found.get(OUTLINE_ROWS(slug))
         if entry is not None and entry[0] == course_id:
             rows[slug] = entry[1]
         else:
             missing[slug] = course_id
     if missing:
         built = _outline_rows(missing.values())
-        entries = {_rows_key(slug): (id_, built[id_]) for slug, id_ in missing.items()}
-        versioned_cache.write(entries, (CONTENT_VERSION,), current, SHARED_TIMEOUT_SECONDS)
+        found.store({OUTLINE_ROWS(slug): (id_, built[id_]) for slug, id_ in missing.items()})
         rows.update({slug: built[id_] for slug, id_ in missing.items()})
     return rows
 
@@ -262,10 +272,7 @@ def _rows_of(courses: dict[str, int], current: dict, found: dict) -> dict[str, l
 def _shared_outline_rows(courses: dict[str, int]) -> dict[str, list[tuple]]:
     """`_outline_rows` of {slug: course id}, by slug, shared by every learner until the
     course content changes."""
-    current, found = versioned_cache.read(
-        dict.fromkeys(map(_rows_key, courses), (CONTENT_VERSION,))
-    )
-    return _rows_of(courses, current, found)
+    return _rows_of(courses, cache.read(*map(OUTLINE_ROWS, courses)))
 
 
 def _completed_ids(enrollment: Enrollment | None) -> frozenset[int]:
@@ -303,44 +310,38 @@ def learner_outline(*, user, slug: str, lecture_id: int | None = None) -> Course
 
     For pages that only show them (player, resume, media). The course and its lectures are
     the same for every learner until the content changes, and the user's enrollment and
-    completions the same until they change (see learner_cache; cached only where every
-    process shares the cache). All come from the cache with the lecture `lecture_id` (see
-    `lecture_for`), in one round trip when all are cached.
+    completions the same until they change. All come from the cache with the lecture
+    `lecture_id` (see `lecture_for`), in one round trip when all are cached.
     """
-    content = (CONTENT_VERSION,)
-    wanted = {_course_key(slug): content, _rows_key(slug): content}
+    entries = [COURSE(slug), OUTLINE_ROWS(slug)]
     if lecture_id is not None:
-        wanted[_lecture_key(lecture_id)] = content
-    progress = None  # the versions the user's cached progress is filed under
-    if user.is_authenticated and settings.PER_USER_CACHES:
-        progress = (learner_version(user.pk),)
-        wanted[_progress_key(user.pk, slug)] = progress
-    current, found = versioned_cache.read(wanted)
+        entries.append(LECTURE_PAGE(lecture_id))
+    progress = LEARNER_PROGRESS(user.pk, slug) if user.is_authenticated else None
+    if progress is not None:
+        entries.append(progress)
+    found = cache.read(*entries)
 
-    course = found.get(_course_key(slug))
+    # Unknown slugs are not kept (None never is): they must not fill the cache.
+    course = found.get(COURSE(slug), lambda: _course_by_slug(slug))
     if course is None:
-        course = _course_by_slug(slug)
-        if course is None:
-            raise Http404  # not kept: unknown slugs must not fill the cache
-        versioned_cache.write({_course_key(slug): course}, content, current, SHARED_TIMEOUT_SECONDS)
+        raise Http404
     can_manage = _can_manage_visible(user=user, course=course)
-    rows = _rows_of({slug: course.pk}, current, found)[slug]
+    rows = _rows_of({slug: course.pk}, found)[slug]
 
-    cached = found.get(_progress_key(user.pk, slug)) if progress else None
+    cached = found.get(progress) if progress is not None else None
     if cached is not None and cached[0] == course.pk:  # a slug may pass to another course
         _course_id, enrollment, completed_ids = cached
     else:
         enrollment = active_enrollment(user=user, course=course)
         completed_ids = _completed_ids(enrollment)
-        if progress:
-            entry = {_progress_key(user.pk, slug): (course.pk, enrollment, completed_ids)}
-            versioned_cache.write(entry, progress, current, ENTRY_TIMEOUT_SECONDS)
+        if progress is not None:
+            found.store({progress: (course.pk, enrollment, completed_ids)})
 
-    outline = _outline(
-        course, enrollment, can_manage, rows, completed_ids, current[CONTENT_VERSION]
-    )
-    if lecture_id is not None and _lecture_key(lecture_id) in found:
-        outline.cached_lectures[lecture_id] = found[_lecture_key(lecture_id)]
+    content_version = found.current[CONTENT_VERSIONS.of()]
+    outline = _outline(course, enrollment, can_manage, rows, completed_ids, content_version)
+    outline.found = found
+    if lecture_id is not None and LECTURE_PAGE(lecture_id) in found:
+        outline.cached_lectures[lecture_id] = found.get(LECTURE_PAGE(lecture_id))
     return outline
 
 
@@ -389,7 +390,7 @@ def lecture_for(outline: CourseOutline, item: LectureState) -> Lecture:
     rendered (`body_html`): a lecture is the same for everyone who may open it, and `item`
     has already been checked against the unlock rule.
     """
-    if outline.content_version is None:
+    if outline.found is None:
         raise ValueError("lecture_for() takes an outline from learner_outline()")
     lecture_id = item.lecture.pk
     lecture = outline.cached_lectures.get(lecture_id)
@@ -397,12 +398,7 @@ def lecture_for(outline: CourseOutline, item: LectureState) -> Lecture:
         lecture = _lecture_with_body(lecture_id)
         if lecture is None:
             raise Http404  # deleted after the outline was read
-        versioned_cache.write(
-            {_lecture_key(lecture_id): lecture},
-            (CONTENT_VERSION,),
-            {CONTENT_VERSION: outline.content_version},
-            SHARED_TIMEOUT_SECONDS,
-        )
+        outline.found.store({LECTURE_PAGE(lecture_id): lecture})
     return lecture
 
 
@@ -421,17 +417,24 @@ class LearningCard:
     percent: int
 
 
-def my_learning_version(*, user) -> str | None:
-    """What My learning's cards depend on besides the user: their progress and course content
-    (titles, which lectures count). One round trip; a key for the cached cards. None where
-    progress is not cached (PER_USER_CACHES): the cards are then read on every view."""
-    if not settings.PER_USER_CACHES:
-        return None
-    return "-".join(map(str, versioned_cache.current((CONTENT_VERSION, learner_version(user.pk)))))
+MY_LEARNING = cache.Kind(
+    "my-learning",
+    shape=LearningCard,
+    versions=lambda user_id: [CONTENT_VERSIONS.of(), LEARNER_VERSIONS.of(user_id)],
+    timeout=60 * 60,
+)
 
 
 def my_learning(*, user) -> list[LearningCard]:
     """The user's active enrollments in published courses, with progress, most recent first.
+
+    One entry per user, valid until their progress or the course content changes.
+    """
+    return cache.get(MY_LEARNING(user.pk), lambda: _learning_cards(user))
+
+
+def _learning_cards(user) -> list[LearningCard]:
+    """My learning's cards, read from the database.
 
     Two queries (the enrollments, their completions) and the courses' lectures from the
     shared cache, which knows which ones count. Plain rows, not models: the cards show a

@@ -10,10 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import Course, Lecture
-from courses.page_cache import public_pages_changed
 from notifications.models import Notification
 from notifications.services import notify, notify_many
-from progress.learner_cache import learner_changed
 from progress.models import Enrollment, LectureCompletion, Review
 from progress.selectors import active_enrollment, course_outline_state
 
@@ -91,7 +89,6 @@ def enrollment_touch(*, enrollment: Enrollment | None, lecture: Lecture) -> None
     Enrollment.objects.filter(pk=enrollment.pk).update(
         last_lecture_id=lecture.pk, last_activity_at=now
     )
-    learner_changed([enrollment.student_id])  # an update() sends no signal
 
 
 @transaction.atomic
@@ -156,8 +153,6 @@ def _course_rating_refresh(*, course_id: int) -> None:
     )
     average = Decimal(str(stats["average"] or 0)).quantize(Decimal("0.01"), ROUND_HALF_UP)
     Course.objects.filter(pk=course_id).update(rating_average=average, rating_count=stats["count"])
-    # The course pages show the rating and the reviews.
-    public_pages_changed()
 
 
 @transaction.atomic

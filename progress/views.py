@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -73,11 +72,7 @@ def _locked_redirect(request, course, outline):
 @require_GET
 def my_learning(request):
     user = request.user
-    context = {
-        "cards_version": selectors.my_learning_version(user=user),
-        # Read only when the cached rendering of the cards is missing or out of date.
-        "cards": SimpleLazyObject(lambda: selectors.my_learning(user=user)),
-    }
+    context = {"cards": selectors.my_learning(user=user)}
     return render(request, "progress/my_learning.html", context)
 
 

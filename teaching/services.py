@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from courses.models import Course, Lecture, Module
-from courses.page_cache import public_pages_changed
 from notifications.models import Notification
 from notifications.services import notify_many
 from teaching.selectors import course_active_students, course_can_edit
@@ -57,7 +56,6 @@ def _resequence(model, rows: list) -> None:
     model.objects.filter(pk__in=pks).update(
         order=Case(*(When(pk=row.pk, then=Value(index)) for index, row in changed))
     )
-    public_pages_changed()  # update() sends no signal to the page cache
     for index, row in changed:
         row.order = index
 

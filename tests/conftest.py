@@ -62,10 +62,3 @@ def admin_user(db):
 def committed(django_capture_on_commit_callbacks):
     """A block whose writes count as committed (the test's own transaction never commits)."""
     return partial(django_capture_on_commit_callbacks, execute=True)
-
-
-@pytest.fixture
-def per_user_caches(settings):
-    # This process's cache is shared by everything the test runs, as Redis is by every
-    # server process: the per-user caches are on (they are off with a cache per process).
-    settings.PER_USER_CACHES = True

@@ -11,12 +11,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.backends import USER_ROW, cached_user
 from accounts.models import Role, User
 from accounts.services import user_active_set, user_role_set
-from accounts.user_cache import cached_user
 from tests.factories import PASSWORD
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("per_user_caches")]
+pytestmark = pytest.mark.django_db
 
 PROFILE = reverse("accounts:profile")
 TEACH = reverse("teach:course_list")
@@ -43,14 +43,6 @@ def test_requests_read_no_user_row_once_cached(logged_in, student):
         html = logged_in.get(PROFILE).content.decode()
     assert _user_reads(queries) == []
     assert student.email in html
-
-
-def test_without_a_shared_cache_every_request_reads_the_user(settings, logged_in):
-    settings.PER_USER_CACHES = False
-    logged_in.get(PROFILE)
-    with CaptureQueriesContext(connection) as queries:
-        logged_in.get(PROFILE)
-    assert len(_user_reads(queries)) == 1
 
 
 def test_logins_through_the_site_record_the_caching_backend(client, student):
@@ -97,12 +89,10 @@ def test_a_changed_name_shows_at_once(logged_in, student, committed):
     assert ">Ada Lovelace</a>" in logged_in.get(PROFILE).content.decode()
 
 
-def test_a_bulk_update_that_tells_the_cache_shows_at_once(logged_in, student, committed):
-    from accounts.user_cache import users_changed
-
+def test_a_bulk_update_shows_at_once(logged_in, student, committed):
+    # The model's queryset moves the version: no call to remember after an update().
     with committed():
         User.objects.filter(pk=student.pk).update(is_active=False)
-        users_changed([student.pk])
     assert _is_logged_out(logged_in)
 
 
@@ -110,7 +100,7 @@ def test_unknown_users_are_none_and_not_kept(rf):
     from django.core.cache import cache
 
     assert cached_user("987654") is None
-    assert not cache.has_key("accounts:user:987654")
+    assert not cache.has_key(USER_ROW(987654).key)
     request = rf.get("/")
     request.session = {
         "_auth_user_id": "987654",

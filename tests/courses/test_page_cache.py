@@ -107,14 +107,14 @@ def test_a_reordered_outline_shows_at_once(client, django_capture_on_commit_call
 def test_a_lost_version_never_brings_back_older_entries(client, django_capture_on_commit_callbacks):
     from django.core.cache import cache
 
-    from courses.page_cache import CONTENT_VERSION
+    from courses.models import CONTENT_VERSIONS
 
     course = CourseFactory(title="First title")
     assert "First title" in client.get("/courses/").content.decode()  # cached, version v
     with django_capture_on_commit_callbacks(execute=True):
         course.title = "Second title"
         course.save()  # a new version; the page cached under v stays in the cache until it expires
-    cache.delete(CONTENT_VERSION.key)  # evicted, or Redis restarted with part of its keys
+    cache.delete(CONTENT_VERSIONS.of().key)  # evicted, or Redis restarted with part of its keys
     html = client.get("/courses/").content.decode()
     assert "Second title" in html and "First title" not in html
 
@@ -125,4 +125,6 @@ def test_unknown_courses_are_not_kept_in_the_cache(client):
     student = StudentFactory()
     client.force_login(student)
     assert client.get("/learn/no-such-course/lectures/1/").status_code == 404
-    assert not cache.has_key("course:no-such-course")
+    from progress.selectors import COURSE
+
+    assert not cache.has_key(COURSE("no-such-course").key)

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from notifications.badge import UNREAD_COUNT
 from notifications.models import Notification
 from notifications.services import (
     notification_mark_all_read,
@@ -19,12 +20,6 @@ from tests.factories import NotificationFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 PAGE = "/learn/"
-
-
-@pytest.fixture(autouse=True, params=[True, False], ids=["per-user caches", "no per-user caches"])
-def _per_user_caches(request, settings):
-    # The badge is cached the same way whether or not the user row is.
-    settings.PER_USER_CACHES = request.param
 
 
 def _badge(client) -> str:
@@ -139,7 +134,7 @@ def test_the_badge_is_read_once_per_page_in_one_cache_round_trip(settings, clien
     with mock.patch.object(backend, "get_many", autospec=True, side_effect=backend.get_many) as spy:
         assert _badge(client) == "1"
     reads = [call.args[1] for call in spy.call_args_list]
-    assert len([keys for keys in reads if f"notifications:badge:{student.pk}" in keys]) == 1
+    assert len([keys for keys in reads if UNREAD_COUNT(student.pk).key in keys]) == 1
 
 
 def test_a_change_made_earlier_in_the_same_request_shows_at_once(settings, student, committed):

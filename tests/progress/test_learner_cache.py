@@ -1,7 +1,7 @@
 """A learner's progress comes from the cache, and every change to it shows on the next page.
 
 The player, resume, media and My learning read the student's enrollment and completions from
-the cache (progress/learner_cache.py). These tests first let a page cache them, then change
+the cache (progress/selectors.py, versions declared in progress/models.py). These tests first let a page cache them, then change
 them the ways the site does, commit, and check that the next page shows the change: above
 all that access taken away is gone at once.
 """
@@ -24,7 +24,7 @@ from tests.factories import (
 )
 from tests.progress.conftest import complete_url, player_url
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("per_user_caches")]
+pytestmark = pytest.mark.django_db
 
 MY_LEARNING = reverse("progress:my_learning")
 
@@ -65,18 +65,6 @@ def test_views_of_a_lecture_read_no_progress_from_the_database_once_cached(
     assert len(_progress_reads(second)) == 2  # the enrollment, its completions
     assert _progress_reads(third) == []
     assert _state(html, lectures[0]) == "available"
-
-
-def test_without_a_shared_cache_every_view_reads_the_database(
-    settings, student_client, course, lectures, enrollment
-):
-    settings.PER_USER_CACHES = False
-    url = player_url(course, lectures[0])
-    for _ in range(2):
-        student_client.get(url)
-    with CaptureQueriesContext(connection) as queries:
-        student_client.get(url)
-    assert len(_progress_reads(queries)) == 2
 
 
 def test_a_completed_lecture_unlocks_the_next_one_on_the_next_page(
@@ -226,17 +214,14 @@ def test_outline_rows_filed_for_a_slug_are_never_used_for_another_course(
 ):
     # My learning read the slug's course from the database before the slug passed to
     # another course, and filed the first course's lectures under the slug afterwards.
-    from core import versioned_cache
-    from courses.page_cache import CONTENT_VERSION
-    from progress.selectors import _rows_key
+    from core import cache
+    from progress.selectors import OUTLINE_ROWS
 
     newcomer = CourseFactory(slug=f"{course.slug}-new")
     lecture = LectureFactory(module=ModuleFactory(course=newcomer), is_free_preview=True)
-    current, _found = versioned_cache.read({_rows_key(newcomer.slug): (CONTENT_VERSION,)})
+    found = cache.read(OUTLINE_ROWS(newcomer.slug))
     wrong = [(lectures[0].pk, "Not this course", True, True, 1, "M", True)]
-    versioned_cache.write(
-        {_rows_key(newcomer.slug): (course.pk, wrong)}, (CONTENT_VERSION,), current, 60
-    )
+    found.store({OUTLINE_ROWS(newcomer.slug): (course.pk, wrong)})
 
     html = student_client.get(player_url(newcomer, lecture)).content.decode()
 
@@ -319,25 +304,13 @@ def test_my_learning_cards_are_kept_for_each_student_even_under_equal_versions(
     client, course, lectures, committed
 ):
     from django.core.cache import cache
-
-    from progress.learner_cache import learner_version
+    from progress.models import LEARNER_VERSIONS
 
     first, second = StudentFactory(), StudentFactory()
     EnrollmentFactory(student=first, course=course)
     for student in (first, second):  # versions are per user: make them collide
-        cache.set(learner_version(student.pk).key, 42, None)
+        cache.set(LEARNER_VERSIONS.of(student.pk).key, 42, None)
     client.force_login(first)
     assert course.title in client.get(MY_LEARNING).content.decode()
     client.force_login(second)
     assert course.title not in client.get(MY_LEARNING).content.decode()
-
-
-def test_without_a_shared_cache_my_learning_reads_the_database_every_time(
-    settings, student_client, course, lectures, enrollment
-):
-    settings.PER_USER_CACHES = False
-    student_client.get(MY_LEARNING)
-    with CaptureQueriesContext(connection) as queries:
-        html = student_client.get(MY_LEARNING).content.decode()
-    assert len(_progress_reads(queries)) == 2  # the enrollments, their completions
-    assert html.count("<progress") == 1

@@ -23,6 +23,8 @@ def production_env(**overrides) -> dict:
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="edusphere.example.com",
         SITE_URL="https://edusphere.example.com",
+        # Production serves from several processes, which share Redis (not contacted here).
+        REDIS_URL="redis://127.0.0.1:6379/0",
         DJANGO_SETTINGS_MODULE="edusphere.settings",
     )
     env.update(overrides)
@@ -46,6 +48,19 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_of_a_cache_per_process_without_redis():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=production_env(REDIS_URL=None),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "core.W001" in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize(

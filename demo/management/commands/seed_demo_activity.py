@@ -16,7 +16,6 @@ from django.utils import timezone
 from accounts.models import Role, User
 from courses.models import Course, Lecture
 from payments.models import Order
-from progress.learner_cache import learner_changed
 from progress.models import Enrollment, LectureCompletion, Review
 
 LEARNERS = 24
@@ -45,8 +44,6 @@ class Command(BaseCommand):
             learners = self._learners()
             touched = self._activity(learners, courses)
             self._refresh_counters(touched)
-            # Bulk writes send no signals: the learners' cached progress is forgotten here.
-            learner_changed(learner.pk for learner in learners)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo activity: {len(learners)} learners, "
