@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.db import connection, transaction
 from redis.exceptions import RedisError
@@ -68,15 +69,48 @@ class BreakerOpen(CacheUnavailable):
     pass
 
 
+class _FallbackCache(LocMemCache):
+    """This process's memory, standing in for Redis while the breaker is open.
+
+    Its keys carry the epoch too, which the process keeps reading while Redis is away: an
+    invalidation lost in any process (they all lose theirs then) renews the epoch, so what
+    this process filed here is not read again a second later. Small and short-lived: it
+    only has to carry the busiest pages through an outage.
+    """
+
+    def __init__(self, state: "_ProcessState"):
+        super().__init__(
+            f"cache-fallback-{id(state)}",
+            {"TIMEOUT": FALLBACK_TIMEOUT, "OPTIONS": {"MAX_ENTRIES": FALLBACK_ENTRIES}},
+        )
+        self.state = state
+
+    def make_key(self, key, version=None):
+        return f"{self.state.epoch}:{super().make_key(key, version)}"
+
+    def get_backend_timeout(self, timeout=DEFAULT_TIMEOUT):
+        if timeout is DEFAULT_TIMEOUT or timeout is None:
+            timeout = FALLBACK_TIMEOUT
+        return super().get_backend_timeout(min(timeout, FALLBACK_TIMEOUT))
+
+
+FALLBACK_TIMEOUT = 10  # seconds
+FALLBACK_ENTRIES = 1000
+
+
 @dataclass
 class _ProcessState:
     """What every backend of one process and one Redis location shares."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     open_until: float = 0.0  # time.monotonic(); the breaker is open before it
-    failed: bool = False  # Redis failed since the epoch was last read
+    failed: bool = False  # Redis failed and has not answered since
     epoch: str | None = None
     epoch_read_at: float = float("-inf")
+    fallback: _FallbackCache = field(init=False)
+
+    def __post_init__(self):
+        self.fallback = _FallbackCache(self)
 
 
 _states: dict[tuple, _ProcessState] = {}
@@ -144,15 +178,25 @@ class ResilientRedisCache(SharedPoolRedisCache):
     def _epoch(self) -> str:
         state = self._state
         now = time.monotonic()
-        if now < state.open_until:
-            raise BreakerOpen
-        if state.failed or now - state.epoch_read_at >= self.epoch_ttl:
+        breaker_open = probing = False
+        if state.failed:
+            with state.lock:
+                if now < state.open_until:
+                    breaker_open = True
+                else:
+                    # One call tries Redis again; the others keep to the fallback meanwhile.
+                    state.open_until, probing = now + self.retry_after, True
+        # Read again before Redis is tried after a failure: another process may have
+        # renewed the epoch while this one could not reach Redis.
+        if probing or now - state.epoch_read_at >= self.epoch_ttl:
             try:
                 epoch = read_epoch()
             except Exception as error:  # a database down, or one not open to this code
                 raise CacheUnavailable("cache epoch unreadable") from error
             with state.lock:
                 state.epoch, state.epoch_read_at = epoch, now
+        if breaker_open:
+            raise BreakerOpen
         return state.epoch
 
     def make_key(self, key, version=None):
@@ -169,13 +213,15 @@ class ResilientRedisCache(SharedPoolRedisCache):
             state.failed = True
 
     def _answered(self) -> None:
-        # Until Redis answers after a failure, each call reads the epoch again: another
-        # process may have renewed it while this one could not reach Redis.
-        self._state.failed = False
+        state = self._state
+        if state.failed:
+            with state.lock:
+                state.failed, state.open_until = False, 0.0
+                state.fallback.clear()  # Redis holds the truth again
 
-    def _run(self, call, *args, on_failure, lost_invalidation: bool, **kwargs):
+    def _run(self, name: str, *args, on_failure, lost_invalidation: bool):
         try:
-            result = call(*args, **kwargs)
+            result = getattr(super(), name)(*args)
         except BreakerOpen:
             pass
         except CacheUnavailable:
@@ -188,7 +234,7 @@ class ResilientRedisCache(SharedPoolRedisCache):
             return result
         if lost_invalidation:
             self._invalidation_lost()
-        return on_failure
+        return getattr(self._state.fallback, name)(*args)
 
     def _invalidation_lost(self) -> None:
         # After the transaction that made the change, if any: before it, a rollback would
@@ -201,59 +247,51 @@ class ResilientRedisCache(SharedPoolRedisCache):
     # Reads: a failure is a miss.
 
     def get(self, key, default=None, version=None):
-        return self._run(
-            super().get, key, default, version, on_failure=default, lost_invalidation=False
-        )
+        return self._run("get", key, default, version, on_failure=default, lost_invalidation=False)
 
     def get_many(self, keys, version=None):
-        return self._run(super().get_many, keys, version, on_failure={}, lost_invalidation=False)
+        return self._run("get_many", keys, version, on_failure={}, lost_invalidation=False)
 
     def has_key(self, key, version=None):
-        return self._run(super().has_key, key, version, on_failure=False, lost_invalidation=False)
+        return self._run("has_key", key, version, on_failure=False, lost_invalidation=False)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         # Only ever fills an empty key: nothing is invalidated when it is lost.
         return self._run(
-            super().add, key, value, timeout, version, on_failure=False, lost_invalidation=False
+            "add", key, value, timeout, version, on_failure=False, lost_invalidation=False
         )
 
     # Writes that may replace what an entry says: a loss renews the epoch.
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        self._run(
-            super().set, key, value, timeout, version, on_failure=None, lost_invalidation=True
-        )
+        self._run("set", key, value, timeout, version, on_failure=None, lost_invalidation=True)
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         return self._run(
-            super().set_many, data, timeout, version, on_failure=list(data), lost_invalidation=True
+            "set_many", data, timeout, version, on_failure=list(data), lost_invalidation=True
         )
 
     def fill_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         """set_many() for values just read from the database: a loss costs only a miss."""
         return self._run(
-            super().set_many, data, timeout, version, on_failure=list(data), lost_invalidation=False
+            "set_many", data, timeout, version, on_failure=list(data), lost_invalidation=False
         )
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._run(
-            super().touch, key, timeout, version, on_failure=False, lost_invalidation=False
-        )
+        return self._run("touch", key, timeout, version, on_failure=False, lost_invalidation=False)
 
     def delete(self, key, version=None):
-        return self._run(super().delete, key, version, on_failure=False, lost_invalidation=True)
+        return self._run("delete", key, version, on_failure=False, lost_invalidation=True)
 
     def delete_many(self, keys, version=None):
-        self._run(super().delete_many, keys, version, on_failure=None, lost_invalidation=True)
+        self._run("delete_many", keys, version, on_failure=None, lost_invalidation=True)
 
     def incr(self, key, delta=1, version=None):
         # Counters (rate limits) are lost with Redis; a miss is what a caller handles.
-        result = self._run(
-            super().incr, key, delta, version, on_failure=None, lost_invalidation=False
-        )
+        result = self._run("incr", key, delta, version, on_failure=None, lost_invalidation=False)
         if result is None:
             raise ValueError(f"Key '{key}' not found")
         return result
 
     def clear(self):
-        return self._run(super().clear, on_failure=False, lost_invalidation=True)
+        return self._run("clear", on_failure=False, lost_invalidation=True)
