@@ -1,12 +1,7 @@
-from functools import lru_cache
-
 from django.conf import settings
 from django.urls import reverse
 
-from core.paths import url_scope
-
-# The header's links: the same on every page, so reversed once per URLconf and script prefix,
-# not on every page (each reverse() costs more than the rest of its link).
+# The header's links, by the name templates use.
 NAV_VIEWS = {
     "home": "courses:home",
     "catalog": "courses:catalog",
@@ -21,14 +16,21 @@ NAV_VIEWS = {
 }
 
 
-@lru_cache(maxsize=16)  # keyed by paths.url_scope()
-def _nav_urls(urlconf, script_prefix) -> dict[str, str]:
-    return {key: reverse(viewname, urlconf=urlconf) for key, viewname in NAV_VIEWS.items()}
+class NavUrls:
+    """The header's links, each reversed only if the page shows it (a visitor sees the log
+    in link, a student the learning links): reverse() costs more than the rest of a link."""
+
+    def __getattr__(self, name: str) -> str:
+        if name not in NAV_VIEWS:
+            raise AttributeError(name)
+        url = reverse(NAV_VIEWS[name])
+        setattr(self, name, url)  # once per page
+        return url
 
 
 def site(request):
     return {
         "SITE_NAME": settings.SITE_NAME,
         "SITE_CURRENCY": settings.SITE_CURRENCY,
-        "nav_urls": _nav_urls(*url_scope()),
+        "nav_urls": NavUrls(),
     }

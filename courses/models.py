@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core import cache
-from core.paths import path_maker
 from core.storage import private_storage as private_media_storage
 from core.uploads import (
     validate_attachment_upload,
@@ -124,14 +123,12 @@ class Course(models.Model):
     def __str__(self):
         return self.title
 
-    # path_maker: course pages link to their course several times per page, and each
-    # reverse() costs more than the rest of the link; a SlugField slug needs no quoting.
     def get_absolute_url(self):
-        return path_maker("courses:detail")(self.slug)
+        return reverse("courses:detail", args=[self.slug])
 
     def get_learn_url(self):
         """Where a student continues this course (the next lecture to do)."""
-        return path_maker("progress:resume")(self.slug)
+        return reverse("progress:resume", args=[self.slug])
 
     @property
     def is_free(self) -> bool:

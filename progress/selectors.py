@@ -6,9 +6,9 @@ from functools import cached_property
 
 from django.db.models import F
 from django.http import Http404
+from django.urls import reverse
 
 from core import cache
-from core.paths import path_maker
 from courses.markdown import RENDERER_FINGERPRINT, render_markdown
 from courses.models import CONTENT_VERSIONS, Course, Lecture
 from courses.page_cache import SHARED_TIMEOUT_SECONDS
@@ -93,7 +93,13 @@ class LectureState:
     state: str
     number: int  # position in the outline, 1-based
     is_published: bool = True
-    url: str = ""  # the lecture's player page
+    course_slug: str = ""
+
+    @property
+    def url(self) -> str:
+        """The lecture's player page: built only for the links a page shows (a cached
+        outline shows none)."""
+        return reverse("progress:player", args=[self.course_slug, self.lecture.pk])
 
     @property
     def is_open(self) -> bool:
@@ -126,9 +132,8 @@ class CourseOutline:
 
     def __post_init__(self):
         self._by_id = {item.lecture.pk: item for item in self.items}
-        player_path = path_maker("progress:player", 2)
         for item in self.items:
-            item.url = player_path(self.course.slug, item.lecture.pk)
+            item.course_slug = self.course.slug
 
     @cached_property
     def fragment_key(self) -> str:
@@ -467,8 +472,6 @@ def _learning_cards(user) -> list[LearningCard]:
     ):
         completed[enrollment_id].add(lecture_id)
     rows_of = _shared_outline_rows({row[3]: row[1] for row in rows})
-    course_path = path_maker("courses:detail")
-    resume_path = path_maker("progress:resume")
     cards = []
     for enrollment_id, course_id, title, slug, completed_at, last_lecture_title in rows:
         # A row is (pk, title, is_free_preview, is_published, module_id, module title,
@@ -481,8 +484,8 @@ def _learning_cards(user) -> list[LearningCard]:
                 course_id=course_id,
                 course_title=title,
                 course_slug=slug,
-                course_url=course_path(slug),
-                resume_url=resume_path(slug),
+                course_url=reverse("courses:detail", args=[slug]),
+                resume_url=reverse("progress:resume", args=[slug]),
                 completed_at=completed_at,
                 last_lecture_title=last_lecture_title,
                 percent=progress_percent(done, len(counted)),

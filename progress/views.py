@@ -5,10 +5,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.paths import path_maker
 from courses.models import Course
 from progress import selectors, services
 from progress.forms import ReviewForm
@@ -102,7 +102,7 @@ def _player_context(course, outline, item, lecture):
         "outline": outline,
         "item": item,
         "lecture": lecture,
-        "complete_url": path_maker("progress:complete", 2)(course.slug, item.lecture.pk),
+        "complete_url": reverse("progress:complete", args=[course.slug, item.lecture.pk]),
         "previous": previous,
         "next": following,
         "can_complete": outline.enrollment is not None and item.is_published,

@@ -1,9 +1,9 @@
 """A learner's progress comes from the cache, and every change to it shows on the next page.
 
 The player, resume, media and My learning read the student's enrollment and completions from
-the cache (progress/selectors.py, versions declared in progress/models.py). These tests first let a page cache them, then change
-them the ways the site does, commit, and check that the next page shows the change: above
-all that access taken away is gone at once.
+the cache (progress/selectors.py; versions declared in progress/models.py). These tests first
+let a page cache them, then change them the ways the site does, commit, and check that the
+next page shows the change: above all that access taken away is gone at once.
 """
 
 import re
@@ -304,6 +304,7 @@ def test_my_learning_cards_are_kept_for_each_student_even_under_equal_versions(
     client, course, lectures, committed
 ):
     from django.core.cache import cache
+
     from progress.models import LEARNER_VERSIONS
 
     first, second = StudentFactory(), StudentFactory()
