@@ -25,12 +25,13 @@ import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass
+from functools import partial
 from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 DAY = 24 * 60 * 60
 
@@ -201,6 +202,10 @@ class Rule:
             return [None]
         return list(rows.order_by().values_list(self.path, flat=True).distinct())
 
+    def field_in(self, names: Iterable[str]) -> bool:
+        """Whether `names` (fields or their attnames) include the field rows move with."""
+        return bool({self.moves_with, f"{self.moves_with}_id"} & set(names))
+
     @property
     def moves_with(self) -> str | None:
         """The field whose change hands a row to another owner (None: rows never move)."""
@@ -237,6 +242,18 @@ def track(model, family: Family, path: str | None = None, *, ignore: Iterable[st
         m2m_changed.connect(_m2m_changed, sender=model, weak=False, dispatch_uid="cache")
         return
     pre_save.connect(_before_save, sender=model, weak=False, dispatch_uid=f"cache:{model._meta}")
+    for field in model._meta.fields:
+        if field.is_relation and field.remote_field.on_delete in (
+            models.SET_NULL,
+            models.SET_DEFAULT,
+        ):
+            # Django sets these through a plain query, past TrackedQuerySet and the signals.
+            pre_delete.connect(
+                partial(_referenced_row_deleted, model, field.name),
+                sender=field.remote_field.model,  # a class, or a lazy "app.Model"
+                weak=False,
+                dispatch_uid=f"cache:{model._meta}:{field.name}",
+            )
     post_save.connect(_saved, sender=model, weak=False, dispatch_uid=f"cache:{model._meta}")
     post_delete.connect(_deleted, sender=model, weak=False, dispatch_uid=f"cache:{model._meta}")
 
@@ -246,11 +263,22 @@ def _before_save(sender, instance, update_fields=None, raw=False, **kwargs):
     if instance.pk is None:
         return
     for rule in rules_of(sender):
-        field = rule.moves_with
-        if field is None or (update_fields is not None and field not in update_fields):
+        if rule.moves_with is None or (
+            update_fields is not None and not rule.field_in(update_fields)
+        ):
             continue
         before = rule.owners_in(sender._default_manager.filter(pk=instance.pk))
         changed(rule.family.of(owner) for owner in before)
+
+
+def _referenced_row_deleted(model, field_name, sender, instance, **kwargs):
+    rows = model._default_manager.filter(**{field_name: instance})
+    changed(
+        rule.family.of(owner)
+        for rule in rules_of(model)
+        if rule.moves([field_name])
+        for owner in rule.owners_in(rows)
+    )
 
 
 def _saved(sender, instance, update_fields=None, **kwargs):
@@ -285,16 +313,16 @@ class TrackedQuerySet(models.QuerySet):
     def update(self, **kwargs):
         rules = [rule for rule in rules_of(self.model) if rule.moves(kwargs)]
         versions = [rule.family.of(owner) for rule in rules for owner in rule.owners_in(self)]
-        for rule in rules:
-            # Rows handed to another owner change the new owner's data too.
-            field = rule.moves_with
-            for name in (field, f"{field}_id"):
-                new_owner = kwargs.get(name)
-                if isinstance(new_owner, models.Model):
-                    new_owner = new_owner.pk
-                if isinstance(new_owner, (int, str)) and rule.path in (name, f"{name}_id"):
-                    versions.append(rule.family.of(new_owner))
+        # Rows handed to another owner change the new owner's data too: their owners are
+        # read again afterwards (a rare write, so the extra queries are only paid then).
+        handing = [rule for rule in rules if rule.moves_with and rule.field_in(kwargs)]
+        pks = list(self.values_list("pk", flat=True)) if handing else []
         count = super().update(**kwargs)
+        if handing:
+            rows = self.model._default_manager.filter(pk__in=pks)
+            versions += [
+                rule.family.of(owner) for rule in handing for owner in rule.owners_in(rows)
+            ]
         if count:
             changed(versions)
         return count
