@@ -4,6 +4,7 @@ Nothing here imports Django: the orchestrator only starts processes and sends re
 """
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -40,7 +41,11 @@ class Config:
     output: Path | None
     data_dir: Path  # where SQLite bench databases go
     database_url: str  # the project's DATABASE_URL ("" means SQLite)
-    redis_url: str  # "" means no Redis: the delivery test is skipped
+    # "" means no Redis: the delivery and fault rows are skipped. `make bench` only reads it as
+    # "run with Redis" and starts a redis-server of its own (`redis_server`), which the fault
+    # row may pause; bench.instructions, which pauses nothing, uses this URL.
+    redis_url: str
+    redis_server: str  # the redis-server binary ("" if none is installed)
 
     @classmethod
     def from_env(cls) -> "Config":
@@ -69,6 +74,11 @@ class Config:
             redis_url=(
                 os.environ.get("BENCH_REDIS_URL", "").strip()
                 or os.environ.get("REDIS_URL", "").strip()
+            ),
+            redis_server=(
+                os.environ.get("BENCH_REDIS_SERVER", "").strip()
+                or shutil.which("redis-server")
+                or ""
             ),
         )
 

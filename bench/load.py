@@ -35,6 +35,33 @@ class Result:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
+@dataclass(frozen=True)
+class Event:
+    finished: float  # time.perf_counter()
+    status: int  # 0: a network error or a timeout
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 400
+
+
+def window(events: list[Event], start: float, end: float) -> Result:
+    """The requests that ended between `start` and `end` (perf_counter times), as a Result."""
+    result = Result(seconds=max(0.0, end - start))
+    for event in events:
+        if not start <= event.finished < end:
+            continue
+        result.requests += 1
+        if event.status:
+            result.statuses[event.status] = result.statuses.get(event.status, 0) + 1
+        if event.ok:
+            result.latencies.append(event.seconds)
+        else:
+            result.errors += 1
+    return result
+
+
 def _headers(port: int, cookie: str) -> dict:
     headers = {"Host": f"127.0.0.1:{port}", "User-Agent": "edusphere-bench", "Accept": "text/html"}
     if cookie:
@@ -53,8 +80,21 @@ def fetch(port: int, path: str, cookie: str = "", timeout: float = 30) -> tuple[
         conn.close()
 
 
-def run(port: int, path: str, *, cookie: str, duration: float, concurrency: int) -> Result:
-    """Keep `concurrency` requests in flight for `duration` seconds; count every outcome."""
+def run(
+    port: int,
+    path: str,
+    *,
+    cookie: str,
+    duration: float,
+    concurrency: int,
+    timeout: float = 30.0,
+    events: list | None = None,
+) -> Result:
+    """Keep `concurrency` requests in flight for `duration` seconds; count every outcome.
+
+    `events`, when given, receives one Event per request, for figures over part of the run
+    (`window()`).
+    """
     result = Result()
     lock = threading.Lock()
     headers = _headers(port, cookie)
@@ -62,7 +102,8 @@ def run(port: int, path: str, *, cookie: str, duration: float, concurrency: int)
 
     def worker():
         latencies, statuses, requests, errors, first_error = [], {}, 0, 0, ""
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        timeline = [] if events is not None else None
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             requests += 1
@@ -74,17 +115,22 @@ def run(port: int, path: str, *, cookie: str, duration: float, concurrency: int)
             except (OSError, http.client.HTTPException) as exc:
                 errors += 1
                 first_error = first_error or f"{type(exc).__name__}: {exc}"
+                if timeline is not None:
+                    timeline.append(Event(time.perf_counter(), 0, 0.0))
                 conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
                 continue
+            finished = time.perf_counter()
             statuses[status] = statuses.get(status, 0) + 1
             if 200 <= status < 400:
-                latencies.append(time.perf_counter() - started)
+                latencies.append(finished - started)
             else:
                 errors += 1
+            if timeline is not None:
+                timeline.append(Event(finished, status, finished - started))
             if response.will_close:
                 conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         conn.close()
         with lock:
             result.requests += requests
@@ -93,6 +139,8 @@ def run(port: int, path: str, *, cookie: str, duration: float, concurrency: int)
             for status, count in statuses.items():
                 result.statuses[status] = result.statuses.get(status, 0) + count
             result.first_error = result.first_error or first_error
+            if timeline is not None:
+                events.extend(timeline)
 
     started = time.perf_counter()
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]

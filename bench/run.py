@@ -2,10 +2,12 @@
 
 Options are environment variables (see docs/bench.md): BENCH_SCALE (1), BENCH_DURATION (10 s),
 BENCH_WARMUP (1 s), BENCH_CONCURRENCY (8), BENCH_SOCKETS (1000), BENCH_HOLD (5 s),
-BENCH_TENTH (1), BENCH_OUTPUT, BENCH_DIR, and DATABASE_URL / REDIS_URL as for the site.
+BENCH_TENTH (1), BENCH_OUTPUT, BENCH_DIR, DATABASE_URL as for the site, and REDIS_URL, which
+makes the run start a redis-server of its own (BENCH_REDIS_SERVER) instead of using that URL.
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -19,8 +21,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import load, report, ws
+from bench import fault, load, report, ws
 from bench.config import DEFAULT_RESULTS, REPO_DIR, Config
+from bench.redis_server import RedisServer
 
 README = REPO_DIR / "README.md"
 
@@ -52,17 +55,6 @@ def raise_fd_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))  # daphne inherits it
 
 
-def redis_reachable(url: str) -> bool:
-    if not url:
-        return False
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping())
-    except redis.RedisError:
-        return False
-
-
 _ports_given: set[int] = set()
 
 
@@ -74,6 +66,21 @@ def free_port() -> int:
         if port not in _ports_given:
             _ports_given.add(port)
             return port
+
+
+def start_redis(cfg: Config, tmp: Path) -> RedisServer | None:
+    """The run's own Redis when REDIS_URL asks for Redis: the fault row pauses it, so it is
+    never the server of that URL (often the machine's shared one)."""
+    if not cfg.redis_url:
+        return None
+    if not cfg.redis_server:
+        raise SystemExit(
+            "bench: with REDIS_URL the bench runs a redis-server of its own: install it "
+            "(apt-get install redis-server) or set BENCH_REDIS_SERVER"
+        )
+    redis = RedisServer(cfg.redis_server, tmp / "redis").start(free_port)
+    log(f"redis-server of the bench's own on port {redis.port}")
+    return redis
 
 
 def server_env(tmp: Path, secret_key: str, redis_url: str) -> dict:
@@ -365,10 +372,12 @@ def _exceptions(lines: list[str]) -> str:
     return "; ".join(f"{n}× `{line}`" for line, n in top) or f"first: `{lines[0][:200]}`"
 
 
-def build_rows(cfg, eps, measured, wsr, redis_url) -> list[report.Row]:
+def build_rows(cfg, eps, measured, wsr, redis_url, faulted=None) -> list[report.Row]:
     ceiling = load.Result()
     for m in measured.values():
         ceiling.add(m.ceiling)
+    if faulted is not None:
+        ceiling.add(faulted.ceiling)
     rows = [
         report.Row(
             eps[0].name,
@@ -443,17 +452,26 @@ def build_rows(cfg, eps, measured, wsr, redis_url) -> list[report.Row]:
     else:
         delivery.result = "skipped: no socket open"
     rows.append(delivery)
+    rows.append(fault.row(faulted, "skipped: needs Redis (set REDIS_URL)"))
     return rows
 
 
 def main() -> None:
     cfg = Config.from_env()
     raise_fd_limit()
-    redis_url = cfg.redis_url if redis_reachable(cfg.redis_url) else ""
     notes: list[str] = []
     scales = [cfg.scale, cfg.scale / 10] if cfg.tenth else [cfg.scale]
-    with tempfile.TemporaryDirectory(prefix="edusphere-bench-") as tmp_name:
+    faulted = None
+    # The stack stops Redis before the directory it runs in is removed.
+    with (
+        tempfile.TemporaryDirectory(prefix="edusphere-bench-") as tmp_name,
+        contextlib.ExitStack() as stack,
+    ):
         tmp = Path(tmp_name)
+        redis = start_redis(cfg, tmp)
+        if redis is not None:
+            stack.callback(redis.stop)
+        redis_url = redis.url if redis is not None else ""
         env = server_env(tmp, secrets.token_urlsafe(64), redis_url)
         # Each server caches under a prefix of its own, fresh for each run: the two scales share
         # paths (the catalog pages) and ids, and a previous seed's entries must not be served.
@@ -489,6 +507,17 @@ def main() -> None:
                 servers[1].stop()
             log(f"opening {min(cfg.sockets, len(fx['ws_cookies'])):,} WebSockets")
             wsr = asyncio.run(measure_ws(cfg, servers[0], fx, envs[0], redis_url))
+            if redis is not None:
+                # Last, so that whatever the pause leaves behind weighs on no other row.
+                catalog = next(ep for ep in eps if ep.name == "catalog, page 1 (anonymous)")
+                log(f"pausing Redis for {fault.PAUSE:g} s under load on {catalog.path}")
+                faulted = fault.measure(
+                    servers[0].port, catalog.path, CEILING_PATH, redis, cfg.concurrency
+                )
+                log(
+                    f"{fault.NAME}: {faulted.during.rps:.0f} req/s "
+                    f"({faulted.ceiling.rps:.0f} ceiling), {faulted.whole.errors} errors"
+                )
         finally:
             for server in servers:
                 server.stop()
@@ -508,9 +537,12 @@ def main() -> None:
             else ""
         )
     )
-    rows = build_rows(cfg, eps, measured, wsr, redis_url)
+    if faulted is not None:
+        notes.append(fault.note(faulted))
+    rows = build_rows(cfg, eps, measured, wsr, redis_url, faulted)
     header = {
-        "database": fx["database"] + (" + Redis channel layer" if redis_url else ""),
+        "database": fx["database"]
+        + (" + Redis (the bench's own redis-server) channel layer" if redis_url else ""),
         "concurrency": cfg.concurrency,
         "duration": cfg.duration,
         "warmup": cfg.warmup,
