@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.db import connection, transaction
@@ -157,6 +158,17 @@ def _renew_epoch_robustly() -> None:
         logger.exception("cache epoch: could not renew it; cached entries may be stale")
 
 
+_NOTHING = DummyCache("nothing", {})  # what a cache that holds nothing answers
+
+
+def _guarded(name: str, invalidates: bool = False):
+    def method(self, *args, **kwargs):
+        return self._run(name, invalidates, *args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
 class ResilientRedisCache(SharedPoolRedisCache):
     """See the module docstring. OPTIONS: RETRY_AFTER and EPOCH_TTL (seconds), and redis-py's
     own connection options (socket_timeout, socket_connect_timeout)."""
@@ -219,22 +231,22 @@ class ResilientRedisCache(SharedPoolRedisCache):
                 state.failed, state.open_until = False, 0.0
                 state.fallback.clear()  # Redis holds the truth again
 
-    def _run(self, name: str, *args, on_failure, lost_invalidation: bool):
+    def _run(self, name: str, invalidates: bool, *args, **kwargs):
         try:
-            result = getattr(super(), name)(*args)
+            result = getattr(super(), name)(*args, **kwargs)
         except BreakerOpen:
             pass
         except CacheUnavailable:
             # No epoch means no database: no change committed, so none to invalidate.
-            return on_failure
+            return getattr(_NOTHING, name)(*args, **kwargs)
         except RedisError as error:
             self._failed(error)
         else:
             self._answered()
             return result
-        if lost_invalidation:
+        if invalidates:
             self._invalidation_lost()
-        return getattr(self._state.fallback, name)(*args)
+        return getattr(self._state.fallback, name)(*args, **kwargs)
 
     def _invalidation_lost(self) -> None:
         # After the transaction that made the change, if any: before it, a rollback would
@@ -244,54 +256,18 @@ class ResilientRedisCache(SharedPoolRedisCache):
         else:
             _renew_epoch_robustly()
 
-    # Reads: a failure is a miss.
-
-    def get(self, key, default=None, version=None):
-        return self._run("get", key, default, version, on_failure=default, lost_invalidation=False)
-
-    def get_many(self, keys, version=None):
-        return self._run("get_many", keys, version, on_failure={}, lost_invalidation=False)
-
-    def has_key(self, key, version=None):
-        return self._run("has_key", key, version, on_failure=False, lost_invalidation=False)
-
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        # Only ever fills an empty key: nothing is invalidated when it is lost.
-        return self._run(
-            "add", key, value, timeout, version, on_failure=False, lost_invalidation=False
-        )
-
+    # Reads, and writes that only fill: a loss costs a miss. `add` only ever fills an empty
+    # key; counters (rate limits) are lost with Redis.
+    get = _guarded("get")
+    get_many = _guarded("get_many")
+    has_key = _guarded("has_key")
+    add = _guarded("add")
+    touch = _guarded("touch")
+    incr = _guarded("incr")
+    fill_many = _guarded("set_many")  # for values just read from the database
     # Writes that may replace what an entry says: a loss renews the epoch.
-
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        self._run("set", key, value, timeout, version, on_failure=None, lost_invalidation=True)
-
-    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._run(
-            "set_many", data, timeout, version, on_failure=list(data), lost_invalidation=True
-        )
-
-    def fill_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        """set_many() for values just read from the database: a loss costs only a miss."""
-        return self._run(
-            "set_many", data, timeout, version, on_failure=list(data), lost_invalidation=False
-        )
-
-    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._run("touch", key, timeout, version, on_failure=False, lost_invalidation=False)
-
-    def delete(self, key, version=None):
-        return self._run("delete", key, version, on_failure=False, lost_invalidation=True)
-
-    def delete_many(self, keys, version=None):
-        self._run("delete_many", keys, version, on_failure=None, lost_invalidation=True)
-
-    def incr(self, key, delta=1, version=None):
-        # Counters (rate limits) are lost with Redis; a miss is what a caller handles.
-        result = self._run("incr", key, delta, version, on_failure=None, lost_invalidation=False)
-        if result is None:
-            raise ValueError(f"Key '{key}' not found")
-        return result
-
-    def clear(self):
-        return self._run("clear", on_failure=False, lost_invalidation=True)
+    set = _guarded("set", invalidates=True)
+    set_many = _guarded("set_many", invalidates=True)
+    delete = _guarded("delete", invalidates=True)
+    delete_many = _guarded("delete_many", invalidates=True)
+    clear = _guarded("clear", invalidates=True)
