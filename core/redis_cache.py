@@ -21,6 +21,7 @@ handshake for every request, and sockets left to the garbage collector (Django t
 long as the process.
 """
 
+import functools
 import logging
 import threading
 import time
@@ -162,10 +163,11 @@ _NOTHING = DummyCache("nothing", {})  # what a cache that holds nothing answers
 
 
 def _guarded(name: str, invalidates: bool = False):
+    # Same name and signature as RedisCache's method, so callers and introspection agree.
+    @functools.wraps(getattr(RedisCache, name))
     def method(self, *args, **kwargs):
         return self._run(name, invalidates, *args, **kwargs)
 
-    method.__name__ = name
     return method
 
 
