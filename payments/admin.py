@@ -1,10 +1,13 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from payments.models import Order, StripeEvent
-from payments.services import order_refund_request
+from payments.selectors import refund_previews
+from payments.services import order_refund_request, order_review_accept
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -34,13 +37,27 @@ class OrderAdmin(ReadOnlyAdmin):
     ]
     list_select_related = ["student", "course"]
     date_hierarchy = "created_at"
-    actions = ["refund"]
+    readonly_fields = ["paid_with_test_checkout"]
+    actions = ["refund", "accept_review"]
 
     def has_refund_permission(self, request):
         return request.user.is_superuser
 
-    @admin.action(description=_("Refund selected orders"), permissions=["refund"])
+    @admin.action(description=_("Refund selected orders…"), permissions=["refund"])
     def refund(self, request, queryset):
+        # Money moves: first a page that says what will happen, as Django's delete does.
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/payments/order/refund_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Refund these orders?"),
+                    "opts": self.model._meta,
+                    "previews": refund_previews(queryset),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
         refunded = 0
         for order in queryset:
             try:
@@ -53,18 +70,37 @@ class OrderAdmin(ReadOnlyAdmin):
             self.message_user(
                 request,
                 ngettext(
-                    "Stripe accepted %(count)d refund; access ends when Stripe confirms it.",
-                    "Stripe accepted %(count)d refunds; access ends when Stripe confirms them.",
+                    "%(count)d refund accepted; access ends once the refund is confirmed.",
+                    "%(count)d refunds accepted; access ends once each refund is confirmed.",
                     refunded,
                 )
                 % {"count": refunded},
                 messages.SUCCESS,
             )
+        return None
+
+    @admin.action(
+        description=_("Accept the payment of selected orders needing review"),
+        permissions=["refund"],
+    )
+    def accept_review(self, request, queryset):
+        accepted = sum(order_review_accept(order_id=order.pk) for order in queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d order accepted: the student has the course.",
+                "%(count)d orders accepted: the students have their courses.",
+                accepted,
+            )
+            % {"count": accepted},
+            messages.SUCCESS if accepted else messages.WARNING,
+        )
 
 
 @admin.register(StripeEvent)
 class StripeEventAdmin(ReadOnlyAdmin):
-    list_display = ["id", "type", "livemode", "received_at", "processed_at"]
-    list_filter = ["type", "livemode", "received_at"]
+    list_display = ["id", "type", "outcome", "order", "livemode", "received_at", "processed_at"]
+    list_filter = ["outcome", "type", "livemode", "received_at"]
+    list_select_related = ["order__course"]
     search_fields = ["id", "type"]
     date_hierarchy = "received_at"

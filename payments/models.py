@@ -13,6 +13,7 @@ class Order(models.Model):
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Failed")
         EXPIRED = "expired", _("Expired")
+        CANCELLED = "cancelled", _("Cancelled")
         REFUNDED = "refunded", _("Refunded")
         # Stripe reported a payment that does not match the order: an admin must look.
         NEEDS_REVIEW = "needs_review", _("Needs review")
@@ -37,6 +38,7 @@ class Order(models.Model):
     # Copied from the course when the order is made; the client never supplies it.
     amount = models.DecimalField(_("amount"), max_digits=8, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)
+    # Changed only through payments.services.order_apply, as payments.lifecycle says.
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.PENDING)
     stripe_session_id = models.CharField(
         _("Stripe Checkout Session"), max_length=255, unique=True, null=True, blank=True
@@ -50,6 +52,8 @@ class Order(models.Model):
         _("amount paid"), max_digits=8, decimal_places=2, null=True, blank=True
     )
     paid_currency = models.CharField(_("currency paid"), max_length=3, blank=True)
+    # Paid through the labelled test checkout of a DEBUG server: no money moved.
+    paid_with_test_checkout = models.BooleanField(_("test payment"), default=False)
     customer_email = models.EmailField(_("customer email"), blank=True)
     failure_reason = models.CharField(_("problem"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -74,9 +78,20 @@ class Order(models.Model):
     def __str__(self):
         return f"#{self.pk} {self.course} ({self.get_status_display()})"
 
+    @property
+    def is_test_payment(self) -> bool:
+        """Paid through the test checkout: refunded without Stripe, and no money moves."""
+        return self.paid_with_test_checkout and not self.stripe_payment_intent_id
+
 
 class StripeEvent(models.Model):
     """Each Stripe event, stored once by its id, so a repeated delivery has no effect."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", _("Changed the order")
+        NOTHING = "nothing", _("Nothing to do")  # a late or repeated word on the order
+        UNMATCHED = "unmatched", _("No known order")  # an admin should look
+        IGNORED = "ignored", _("Type not handled")
 
     id = models.CharField(_("Stripe event id"), max_length=255, primary_key=True)
     type = models.CharField(_("type"), max_length=100)
@@ -84,6 +99,15 @@ class StripeEvent(models.Model):
     livemode = models.BooleanField(_("live mode"), default=False)
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome, blank=True)
+    order = models.ForeignKey(
+        Order,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="stripe_events",
+        verbose_name=_("order"),
+    )
 
     class Meta:
         ordering = ["-received_at"]

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from courses.models import Course
 from notifications.models import Notification
 from notifications.services import notify
+from payments import lifecycle
+from payments.lifecycle import Effect, Event
 from payments.models import Order, StripeEvent
 from payments.stripe_gateway import from_minor_units, stripe_client, to_dict, to_minor_units
 from progress.models import Enrollment
@@ -28,8 +30,6 @@ logger = logging.getLogger(__name__)
 # A second "Buy" within this window goes back to the same order and Checkout Session
 # (Stripe keeps a session open for 24 hours, so it is still usable).
 REUSE_PENDING_ORDER_FOR = timedelta(hours=1)
-# Statuses from which Stripe's word that the money arrived still gives access.
-FULFILLABLE = (Order.Status.PENDING, Order.Status.FAILED, Order.Status.EXPIRED)
 REFUNDABLE = (Order.Status.PAID, Order.Status.NEEDS_REVIEW)
 
 
@@ -84,11 +84,7 @@ def checkout_start(*, student, course: Course) -> CheckoutResult:
         session = _checkout_session_create(order=order, student=student, course=course)
     except (stripe.StripeError, ValueError) as exc:
         logger.warning("Checkout for order %s failed: %r", order.pk, exc)
-        reason = f"{type(exc).__name__}: {exc}"[:255]
-        # Only an order that never got a session fails; a concurrent click may have made one.
-        Order.objects.filter(
-            pk=order.pk, status=Order.Status.PENDING, stripe_session_id__isnull=True
-        ).update(status=Order.Status.FAILED, failure_reason=reason, updated_at=timezone.now())
+        _checkout_failed(order_id=order.pk, reason=f"{type(exc).__name__}: {exc}")
         return CheckoutResult(CheckoutOutcome.FAILED, course_url, order)
     Order.objects.filter(pk=order.pk).update(
         stripe_session_id=session["id"],
@@ -96,6 +92,15 @@ def checkout_start(*, student, course: Course) -> CheckoutResult:
         updated_at=timezone.now(),
     )
     return CheckoutResult(CheckoutOutcome.REDIRECT, session["url"], order)
+
+
+@transaction.atomic
+def _checkout_failed(*, order_id: int, reason: str) -> None:
+    order = _locked_order(order_id)
+    # Only an order that never got a session fails; a concurrent click may have made one.
+    if order.stripe_session_id is None:
+        order.failure_reason = reason[:255]
+        order_apply(order=order, event=Event.CHECKOUT_FAILED)
 
 
 def _reusable_order(*, student, course: Course) -> Order | None:
@@ -165,20 +170,68 @@ def _payment_mismatch(order: Order, session: dict) -> str:
     expected = to_minor_units(order.amount, order.currency)
     if session.get("amount_total") != expected:
         return f"Paid {session.get('amount_total')} minor units, order expects {expected}."
+    if order.course.status != Course.Status.PUBLISHED:
+        return "The course is no longer open for enrollment."
     return ""
 
 
-@transaction.atomic
-def order_fulfil(*, order_id: int, session: dict) -> Order:
-    """Give access for a paid Checkout Session, exactly once, whoever calls first.
+# --- The order's life: every status change goes through order_apply (see lifecycle). -------
 
-    Used by the webhook, the success page and the development checkout. A payment that does
-    not match the order is recorded and flagged for an admin instead of giving access.
+
+@dataclass(frozen=True)
+class Facts:
+    """What an event says, for the effects of its step."""
+
+    session: dict | None = None  # a paid Checkout Session (RECORD_PAYMENT)
+    charge: dict | None = None  # a refunded charge (RECORD_REFUND)
+    problem: str = ""  # why the payment needs an admin (FLAG)
+    test_checkout: bool = False  # paid through the labelled test checkout
+
+
+def _locked_order(order_id: int) -> Order:
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("course", "student")
+        .get(pk=order_id)
+    )
+
+
+@dataclass
+class _Move:
+    """One step under way: what its effects read and tell each other."""
+
+    order: Order
+    facts: Facts
+    access_ended: bool = False
+
+
+def order_apply(*, order: Order, event: Event, facts: Facts = Facts()) -> bool:
+    """Move a locked order (see `_locked_order`) as the lifecycle table says.
+
+    False when the table has nothing for its status and this event: nothing changes.
     """
-    order = Order.objects.select_for_update(of=("self",)).get(pk=order_id)
-    if order.status not in FULFILLABLE or session.get("payment_status") != "paid":
-        return order
-    problem = _payment_mismatch(order, session)
+    step = lifecycle.step(order.status, event)
+    if step is None:
+        logger.info("Order %s (%s): %s changes nothing", order.pk, order.status, event)
+        return False
+    was, order.status = order.status, step.to
+    move = _Move(order, facts)
+    for effect in step.effects:
+        _EFFECTS[effect](move)
+    order.save()
+    logger.info("Order %s: %s --%s--> %s", order.pk, was, event, order.status)
+    return True
+
+
+def _order_event(order_id: int, event: Event, facts: Facts = Facts()) -> tuple[Order, bool]:
+    """Apply `event` to the order, locked for the time it takes."""
+    with transaction.atomic():
+        order = _locked_order(order_id)
+        return order, order_apply(order=order, event=event, facts=facts)
+
+
+def _record_payment(move: _Move) -> None:
+    order, session = move.order, move.facts.session or {}
     amount_total, currency = session.get("amount_total"), str(session.get("currency") or "")
     order.stripe_payment_intent_id = _payment_intent_id(session)
     order.paid_amount = (
@@ -189,33 +242,48 @@ def order_fulfil(*, order_id: int, session: dict) -> Order:
         (session.get("customer_details") or {}).get("email") or session.get("customer_email") or ""
     )[:254]
     order.paid_at = timezone.now()
+    order.paid_with_test_checkout = move.facts.test_checkout
+
+
+def _record_refund(move: _Move) -> None:
+    order, charge = move.order, move.facts.charge or {}
+    currency = str(charge.get("currency") or order.currency)
+    order.refunded_amount = from_minor_units(int(charge.get("amount_refunded") or 0), currency)
+    if order.status == Order.Status.REFUNDED:
+        order.refunded_at = timezone.now()
+
+
+def _enroll(move: _Move) -> None:
+    # The course was checked to be open (_payment_mismatch) under the lock of this order.
+    order = move.order
+    order.enrollment, _created = enrollment_create(
+        student=order.student, course=order.course, source=Enrollment.Source.PAID
+    )
     order.failure_reason = ""
-    if not problem:
-        try:
-            enrollment, _created = enrollment_create(
-                student=order.student, course=order.course, source=Enrollment.Source.PAID
-            )
-        except ValidationError:
-            problem = "The course is no longer open for enrollment."
-        else:
-            order.enrollment = enrollment
-            order.status = Order.Status.PAID
-    if problem:
-        logger.error("Order %s needs review: %s", order.pk, problem)
-        order.status = Order.Status.NEEDS_REVIEW
-        order.failure_reason = problem[:255]
-    order.save()
-    return order
 
 
-@transaction.atomic
-def order_payment_fail(*, order_id: int, reason: str) -> Order:
-    order = Order.objects.select_for_update(of=("self",)).get(pk=order_id)
-    if order.status != Order.Status.PENDING:
-        return order
-    order.status = Order.Status.FAILED
-    order.failure_reason = reason[:255]
-    order.save(update_fields=["status", "failure_reason", "updated_at"])
+def _revoke(move: _Move) -> None:
+    order = move.order
+    # Another paid order for the same enrollment (an admin granted it again, and it was
+    # bought again) keeps the course open.
+    still_paid_for = (
+        Order.objects.filter(enrollment_id=order.enrollment_id, status=Order.Status.PAID)
+        .exclude(pk=order.pk)
+        .exists()
+    )
+    if order.enrollment_id and not still_paid_for:
+        enrollment_revoke(enrollment=order.enrollment)
+        move.access_ended = True
+
+
+def _flag(move: _Move) -> None:
+    logger.error("Order %s needs review: %s", move.order.pk, move.facts.problem)
+    move.order.failure_reason = move.facts.problem[:255]
+
+
+def _notify_failed(move: _Move) -> None:
+    order = move.order
+    order.failure_reason = "The delayed payment failed."
     notify(
         recipient=order.student,
         kind=Notification.Kind.PAYMENT_FAILED,
@@ -223,95 +291,185 @@ def order_payment_fail(*, order_id: int, reason: str) -> Order:
         body=_("You have not been enrolled. You can try again from the course page."),
         link=order.course.get_absolute_url(),
     )
-    return order
 
 
-@transaction.atomic
-def order_expire(*, order_id: int) -> Order:
-    order = Order.objects.select_for_update(of=("self",)).get(pk=order_id)
-    if order.status == Order.Status.PENDING:
-        order.status = Order.Status.EXPIRED
-        order.save(update_fields=["status", "updated_at"])
-    return order
-
-
-@transaction.atomic
-def order_refund_record(*, charge: dict) -> Order | None:
-    """Record a refund Stripe reports; a full refund takes the course away."""
-    intent = _payment_intent_id(charge)
-    order = (
-        Order.objects.select_for_update(of=("self",))
-        .filter(stripe_payment_intent_id=intent)
-        .first()
-        if intent
-        else None
+def _notify_refunded(move: _Move) -> None:
+    order = move.order
+    notify(
+        recipient=order.student,
+        kind=Notification.Kind.REFUNDED,
+        title=_("Your payment for %(course)s was refunded") % {"course": order.course},
+        body=_("Your access to the course has ended.") if move.access_ended else "",
+        link=reverse("payments:orders"),
     )
-    if order is None:
-        logger.warning("Refund for unknown payment intent %r ignored", intent)
-        return None
-    currency = str(charge.get("currency") or order.currency)
-    refunded, amount = int(charge.get("amount_refunded") or 0), int(charge.get("amount") or 0)
-    order.refunded_amount = from_minor_units(refunded, currency)
-    if refunded >= amount > 0 and order.status != Order.Status.REFUNDED:
-        order.status = Order.Status.REFUNDED
-        order.refunded_at = timezone.now()
-        still_paid_for = (
-            Order.objects.filter(enrollment_id=order.enrollment_id, status=Order.Status.PAID)
-            .exclude(pk=order.pk)
-            .exists()
-        )
-        access_ends = bool(order.enrollment_id) and not still_paid_for
-        if access_ends:
-            enrollment_revoke(enrollment=order.enrollment)
-        notify(
-            recipient=order.student,
-            kind=Notification.Kind.REFUNDED,
-            title=_("Your payment for %(course)s was refunded") % {"course": order.course},
-            # Another paid order for the same enrollment keeps the course open.
-            body=_("Your access to the course has ended.") if access_ends else "",
-            link=reverse("payments:orders"),
-        )
-    order.save()
-    return order
 
 
-def _order_id(session: dict) -> int | None:
+_EFFECTS = {
+    Effect.RECORD_PAYMENT: _record_payment,
+    Effect.RECORD_REFUND: _record_refund,
+    Effect.ENROLL: _enroll,
+    Effect.REVOKE: _revoke,
+    Effect.FLAG: _flag,
+    Effect.NOTIFY_FAILED: _notify_failed,
+    Effect.NOTIFY_REFUNDED: _notify_refunded,
+}
+
+
+def order_fulfil(*, order_id: int, session: dict, test_checkout: bool = False) -> Order:
+    """Give access for a paid Checkout Session, exactly once, whoever calls first.
+
+    Used by the webhook, the success page and the test checkout. A payment that does not
+    match the order is recorded and flagged for an admin instead of giving access. The row
+    lock makes the paths that race (webhook, success page) take turns.
+    """
+    return _fulfil(order_id, session, test_checkout)[0]
+
+
+@transaction.atomic
+def _fulfil(order_id: int, session: dict, test_checkout: bool = False) -> tuple[Order, bool]:
+    order = _locked_order(order_id)
+    if session.get("payment_status") != "paid":
+        # Completed but "unpaid" means a delayed method (bank debit): async_payment_succeeded
+        # brings the same session again once it is paid.
+        return order, False
+    problem = _payment_mismatch(order, session)
+    facts = Facts(session=session, problem=problem, test_checkout=test_checkout)
+    event = Event.PAID_MISMATCHED if problem else Event.PAID
+    return order, order_apply(order=order, event=event, facts=facts)
+
+
+def order_review_accept(*, order_id: int) -> bool:
+    """An admin found a flagged payment right: the student gets the course."""
+    return _order_event(order_id, Event.REVIEW_ACCEPTED)[1]
+
+
+# Stripe keeps a Checkout Session open for 24 hours; an order still pending after that can
+# no longer be paid.
+PENDING_ORDER_LIFETIME = timedelta(hours=24)
+
+
+def orders_expire_stale(*, student=None) -> int:
+    """End the pending orders whose Checkout Session can no longer be paid. Returns how many."""
+    stale = Order.objects.filter(
+        status=Order.Status.PENDING, created_at__lt=timezone.now() - PENDING_ORDER_LIFETIME
+    )
+    if student is not None:
+        stale = stale.filter(student=student)
+    return sum(
+        _order_event(order_id, Event.SESSION_EXPIRED)[1]
+        for order_id in stale.values_list("pk", flat=True)
+    )
+
+
+class CancelOutcome(StrEnum):
+    CANCELLED = "cancelled"
+    NOT_PENDING = "not_pending"  # paid, expired or cancelled already: nothing to cancel
+    UNAVAILABLE = "unavailable"  # Stripe could not be asked: the session may still be paid
+
+
+def order_cancel(*, student, order_id: int) -> CancelOutcome:
+    """The student gives up an order: its Stripe session is closed first, so it cannot be
+    paid after the order ends (a session that was paid meanwhile stays paid)."""
+    order = Order.objects.get(pk=order_id, student=student)
+    if order.status != Order.Status.PENDING:
+        return CancelOutcome.NOT_PENDING
+    if order.stripe_session_id:
+        try:
+            stripe_client().v1.checkout.sessions.expire(order.stripe_session_id)
+        except stripe.StripeError as exc:
+            # Already completed (the webhook will say so), or Stripe is unreachable.
+            logger.warning("Could not expire session of order %s: %r", order.pk, exc)
+            return CancelOutcome.UNAVAILABLE
+    cancelled = _order_event(order_id, Event.CANCELLED)[1]
+    return CancelOutcome.CANCELLED if cancelled else CancelOutcome.NOT_PENDING
+
+
+# --- Stripe's events ----------------------------------------------------------------------
+
+
+def _known_order_id(value) -> int | None:
     try:
-        order_id = int(session.get("client_reference_id"))
+        order_id = int(value)
     except (TypeError, ValueError):
         return None
     return order_id if Order.objects.filter(pk=order_id).exists() else None
 
 
-def _on_session_paid(session: dict) -> None:
-    # Completed but "unpaid" means a delayed method (bank debit): order_fulfil waits for it,
-    # and async_payment_succeeded brings the same session again once it is paid.
-    if order_id := _order_id(session):
-        order_fulfil(order_id=order_id, session=session)
+def _session_order_id(session: dict) -> int | None:
+    return _known_order_id(session.get("client_reference_id"))
 
 
-def _on_async_payment_failed(session: dict) -> None:
-    if order_id := _order_id(session):
-        order_payment_fail(order_id=order_id, reason="The delayed payment failed.")
+def _metadata_order_id(obj: dict) -> str | None:
+    metadata = obj.get("metadata")
+    return metadata.get("order_id") if isinstance(metadata, dict) else None
 
 
-def _on_session_expired(session: dict) -> None:
-    if order_id := _order_id(session):
-        order_expire(order_id=order_id)
+def _refund_order_id(charge: dict) -> int | None:
+    """The order a refunded charge paid for, or None.
+
+    By the payment intent the completion recorded; else by the order id checkout put in the
+    intent's metadata (on the charge, or read from Stripe), so a refund that arrives before
+    the completion event still finds its order. An order that recorded another intent is
+    not this charge's.
+    """
+    intent_id = _payment_intent_id(charge)
+    if intent_id and (
+        order_id := Order.objects.filter(stripe_payment_intent_id=intent_id)
+        .values_list("pk", flat=True)
+        .first()
+    ):
+        return order_id
+    order_id = _known_order_id(_metadata_order_id(charge))
+    if order_id is None and intent_id:
+        # Raises StripeError when Stripe cannot be asked: a 500 makes Stripe retry later.
+        intent = to_dict(stripe_client().v1.payment_intents.retrieve(intent_id))
+        order_id = _known_order_id(_metadata_order_id(intent))
+    if order_id is None:
+        return None
+    recorded = Order.objects.values_list("stripe_payment_intent_id", flat=True).get(pk=order_id)
+    return order_id if not recorded or recorded == intent_id else None
+
+
+# Each handler: (the order the event is about, or None; whether the order changed).
+
+
+def _on_session_paid(session: dict) -> tuple[int | None, bool]:
+    if order_id := _session_order_id(session):
+        return order_id, _fulfil(order_id, session)[1]
+    return None, False
+
+
+def _session_event(event: Event):
+    def handle(session: dict) -> tuple[int | None, bool]:
+        if order_id := _session_order_id(session):
+            return order_id, _order_event(order_id, event)[1]
+        return None, False
+
+    return handle
+
+
+def _on_charge_refunded(charge: dict) -> tuple[int | None, bool]:
+    order_id = _refund_order_id(charge)
+    if order_id is None:
+        return None, False
+    refunded, amount = int(charge.get("amount_refunded") or 0), int(charge.get("amount") or 0)
+    event = Event.REFUNDED_FULL if refunded >= amount > 0 else Event.REFUNDED_PARTIAL
+    return order_id, _order_event(order_id, event, Facts(charge=charge))[1]
 
 
 _EVENT_HANDLERS = {
     "checkout.session.completed": _on_session_paid,
     "checkout.session.async_payment_succeeded": _on_session_paid,
-    "checkout.session.async_payment_failed": _on_async_payment_failed,
-    "checkout.session.expired": _on_session_expired,
-    "charge.refunded": lambda charge: order_refund_record(charge=charge),
+    "checkout.session.async_payment_failed": _session_event(Event.PAYMENT_FAILED),
+    "checkout.session.expired": _session_event(Event.SESSION_EXPIRED),
+    "charge.refunded": _on_charge_refunded,
 }
 
 
 @transaction.atomic
-def stripe_event_process(*, event: dict) -> bool:
-    """Store a verified Stripe event once by id and act on it. False for a repeat delivery.
+def stripe_event_process(*, event: dict) -> str:
+    """Store a verified Stripe event once by id and act on it; returns its outcome
+    (StripeEvent.Outcome), or "duplicate" for a repeated delivery, which does nothing.
 
     Everything (the event row included) rolls back if a handler fails, so Stripe's retry
     gets a clean second chance.
@@ -325,13 +483,24 @@ def stripe_event_process(*, event: dict) -> bool:
                 livemode=bool(event.get("livemode")),
             )
     except IntegrityError:
-        return False
+        return DUPLICATE
     handler = _EVENT_HANDLERS.get(record.type)
-    if handler is not None:
-        handler(event["data"]["object"])
+    if handler is None:
+        record.outcome = StripeEvent.Outcome.IGNORED
+    else:
+        record.order_id, changed = handler(event["data"]["object"])
+        if record.order_id is None:
+            # Acknowledged (Stripe would retry for days), and listed for an admin to see.
+            logger.warning("Stripe event %s (%s) names no known order", record.id, record.type)
+            record.outcome = StripeEvent.Outcome.UNMATCHED
+        else:
+            record.outcome = StripeEvent.Outcome.APPLIED if changed else StripeEvent.Outcome.NOTHING
     record.processed_at = timezone.now()
-    record.save(update_fields=["processed_at"])
-    return True
+    record.save(update_fields=["processed_at", "outcome", "order"])
+    return record.outcome
+
+
+DUPLICATE = "duplicate"
 
 
 def checkout_session_confirm(*, student, session_id: str) -> Order:
@@ -358,12 +527,10 @@ def checkout_session_confirm(*, student, session_id: str) -> Order:
 
 
 def dev_checkout_pay(*, student, order_id: int) -> Order:
-    """The labelled development checkout: complete an order as Stripe would, no money moves."""
+    """The labelled test checkout: complete an order as Stripe would, no money moves."""
     if not dev_checkout_active():
         raise PermissionDenied
     order = Order.objects.get(pk=order_id, student=student)
-    if order.status != Order.Status.PENDING:
-        return order
     session = {
         "id": None,
         "client_reference_id": str(order.pk),
@@ -373,12 +540,27 @@ def dev_checkout_pay(*, student, order_id: int) -> Order:
         "payment_intent": None,
         "customer_details": {"email": student.email},
     }
-    return order_fulfil(order_id=order.pk, session=session)
+    return order_fulfil(order_id=order.pk, session=session, test_checkout=True)
+
+
+# --- Refunds an admin asks for -------------------------------------------------------------
 
 
 def order_refund_request(*, order: Order) -> str:
-    """Ask Stripe to refund an order in full; the charge.refunded webhook revokes access."""
-    if order.status not in REFUNDABLE or not order.stripe_payment_intent_id:
+    """Refund an order in full. Returns the refund's id.
+
+    A Stripe payment is refunded by Stripe, whose charge.refunded event then ends access. An
+    order paid through the test checkout (DEBUG only) gets the same event made here, so the
+    whole journey (access ends, the student is told) can be tried without a Stripe account.
+    """
+    if order.status not in REFUNDABLE:
+        raise ValidationError(
+            _("Order #%(id)s is %(status)s: there is no payment to refund.")
+            % {"id": order.pk, "status": order.get_status_display()}
+        )
+    if order.is_test_payment:
+        return _test_refund(order)
+    if not order.stripe_payment_intent_id:
         raise ValidationError(
             _("Order #%(id)s has no Stripe payment to refund.") % {"id": order.pk}
         )
@@ -396,3 +578,31 @@ def order_refund_request(*, order: Order) -> str:
             % {"id": order.pk, "error": exc.user_message or str(exc)}
         ) from exc
     return refund.id
+
+
+def _test_refund(order: Order) -> str:
+    if not dev_checkout_active():
+        raise ValidationError(
+            _("Order #%(id)s was paid through the test checkout, which is off on this server.")
+            % {"id": order.pk}
+        )
+    minor = to_minor_units(order.paid_amount or order.amount, order.paid_currency or order.currency)
+    charge = {
+        "object": "charge",
+        "id": f"ch_test_order_{order.pk}",
+        "payment_intent": None,
+        "metadata": {"order_id": str(order.pk)},
+        "amount": minor,
+        "amount_refunded": minor,
+        "currency": order.paid_currency or order.currency,
+        "refunded": True,
+    }
+    event = {
+        "id": f"evt_test_refund_order_{order.pk}",
+        "object": "event",
+        "type": "charge.refunded",
+        "livemode": False,
+        "data": {"object": charge},
+    }
+    stripe_event_process(event=event)
+    return f"test_refund_order_{order.pk}"

@@ -78,9 +78,33 @@ def checkout_cancel(request):
     return render(request, "payments/checkout_cancel.html", {"order": order})
 
 
+@require_POST
+@login_required
+def order_cancel(request, order_id):
+    try:
+        outcome = services.order_cancel(student=request.user, order_id=order_id)
+    except Order.DoesNotExist:
+        raise Http404 from None
+    match outcome:
+        case services.CancelOutcome.CANCELLED:
+            messages.info(request, _("Your order was cancelled. You have not been charged."))
+        case services.CancelOutcome.NOT_PENDING:
+            messages.info(
+                request, _("This order is no longer open, so there was nothing to cancel.")
+            )
+        case services.CancelOutcome.UNAVAILABLE:
+            messages.error(
+                request,
+                _("We could not reach the payment provider to cancel. Please try again later."),
+            )
+    return HttpResponseSeeOther(reverse("payments:orders"))
+
+
 @require_GET
 @login_required
 def order_list(request):
+    # Orders whose checkout can no longer be paid are shown as what they are: expired.
+    services.orders_expire_stale(student=request.user)
     page = Paginator(selectors.orders_for_student(student=request.user), 20).get_page(
         request.GET.get("page")
     )
@@ -143,9 +167,10 @@ def stripe_webhook(request):
     if event is None:
         return HttpResponse(status=400)
     try:
-        services.stripe_event_process(event=event)
+        outcome = services.stripe_event_process(event=event)
     except Exception:
         # Everything rolled back; a 5xx makes Stripe deliver the event again later.
         logger.exception("Stripe event %s (%s) failed", event["id"], event["type"])
         return HttpResponse(status=500)
-    return HttpResponse(status=200)
+    # 200 whatever the outcome: Stripe shows the body in its dashboard's delivery log.
+    return HttpResponse(outcome, content_type="text/plain")

@@ -167,6 +167,8 @@ class FakeStripe:
             self.requests: list[RecordedRequest] = []
             self.down = False
             self._line_items: dict[str, list] = {}
+            # payment_intent_data[metadata] of each session: Stripe puts it on the intent.
+            self._intent_metadata: dict[str, dict] = {}
             self._idempotency: dict[str, tuple] = {}
             self._failures: list[int] = []
 
@@ -217,7 +219,7 @@ class FakeStripe:
                     "currency": currency,
                     "latest_charge": ch_id,
                     "livemode": False,
-                    "metadata": {},
+                    "metadata": dict(self._intent_metadata.get(session_id, {})),
                     "status": "succeeded" if paid else "processing",
                 }
                 session["payment_intent"] = pi_id
@@ -348,6 +350,7 @@ class FakeStripe:
             raise _invalid("All line items must use the same currency.", "line_items")
         now = int(time.time())
         sid = _new_id("cs_test_", 58)
+        self._intent_metadata[sid] = (params.get("payment_intent_data") or {}).get("metadata") or {}
         total = sum(line["amount_total"] for line in lines)
         session = {
             "id": sid,

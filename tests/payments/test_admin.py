@@ -1,6 +1,7 @@
 """Admins see orders and Stripe events read-only, and can ask Stripe for refunds."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
@@ -24,13 +25,16 @@ def paid_order(client, student, paid_course, fake_stripe):
     return order
 
 
-def refund(client, admin_user, *orders):
+def refund(client, admin_user, *orders, confirm=True):
+    """Choose the refund action for `orders`, then (with `confirm`) say yes on its page."""
     client.force_login(admin_user)
-    return client.post(
-        CHANGELIST,
-        {"action": "refund", "_selected_action": [o.pk for o in orders]},
-        follow=True,
-    )
+    selected = {"action": "refund", "_selected_action": [o.pk for o in orders]}
+    response = client.post(CHANGELIST, selected)
+    if not confirm:
+        return response
+    assert response.status_code == 200, response
+    assert "Refund these orders?" in response.content.decode()
+    return client.post(CHANGELIST, {**selected, "confirm": "yes"}, follow=True)
 
 
 def refund_requests(fake):
@@ -45,7 +49,7 @@ def test_refund_action_asks_stripe_and_the_webhook_revokes_access(
     (request,) = refund_requests(fake_stripe)
     assert request.params["payment_intent"] == paid_order.stripe_payment_intent_id
     assert request.idempotency_key == f"order-{paid_order.pk}-refund"
-    assert "Stripe accepted 1 refund" in response.content.decode()
+    assert "1 refund accepted" in response.content.decode()
     # Access ends when Stripe's charge.refunded event arrives, not before.
     assert Enrollment.objects.get(student=student).is_active
     charge = fake_stripe.payment_intents[paid_order.stripe_payment_intent_id]["latest_charge"]
@@ -64,7 +68,9 @@ def test_refund_action_refuses_orders_that_were_not_paid(
 
     assert refund_requests(fake_stripe) == []
     messages = [str(m) for m in get_messages(response.wsgi_request)]
-    assert any(f"Order #{pending.pk} has no Stripe payment to refund" in m for m in messages)
+    assert any(
+        f"Order #{pending.pk} is Pending: there is no payment to refund" in m for m in messages
+    )
 
 
 def test_refund_action_reports_stripe_errors(client, admin_user, paid_order, fake_stripe):
@@ -103,3 +109,88 @@ def test_students_cannot_use_the_admin(client, student):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_refund_asks_for_confirmation_first_and_moves_no_money_before(
+    client, admin_user, paid_order, fake_stripe, student
+):
+    response = refund(client, admin_user, paid_order, confirm=False)
+
+    assert refund_requests(fake_stripe) == []
+    page = response.content.decode()
+    row = page[page.index(f'data-order="{paid_order.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert student.email in row
+    assert "Django in Depth" in row
+    assert "49.00 USD" in row  # paid, and to refund
+    assert row.count("49.00 USD") == 2
+    assert "Access to the course ends" in row
+    assert "test payment" not in row
+    paid_order.refresh_from_db()
+    assert paid_order.status == "paid"
+
+
+def test_refund_confirmation_says_when_another_paid_order_keeps_access(
+    client, admin_user, paid_order, fake_stripe, student, paid_course
+):
+    second = Order.objects.create(
+        student=student,
+        course=paid_course,
+        amount=paid_course.price,
+        currency="usd",
+        status=Order.Status.PAID,
+        enrollment=paid_order.enrollment,
+    )
+    response = refund(client, admin_user, paid_order, confirm=False)
+
+    page = response.content.decode()
+    row = page[page.index(f'data-order="{paid_order.pk}"') :]
+    assert "another paid order keeps it" in row[: row.index("</tr>")]
+    assert second.pk != paid_order.pk
+
+
+def test_only_superusers_may_refund(client, paid_order, fake_stripe):
+    staff = StudentFactory(is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename="view_order"))
+    client.force_login(staff)
+
+    response = client.post(
+        CHANGELIST,
+        {"action": "refund", "_selected_action": [paid_order.pk], "confirm": "yes"},
+        follow=True,
+    )
+
+    assert refund_requests(fake_stripe) == []
+    assert "Refund these orders?" not in response.content.decode()
+    assert Order.objects.get(pk=paid_order.pk).status == "paid"
+
+
+def test_accepting_a_flagged_payment_enrolls_the_student(
+    client, admin_user, paid_course, fake_stripe, student
+):
+    order = start_checkout(client, student, paid_course)
+    overpaid = fake_stripe.session_completed_event(order.stripe_session_id)
+    overpaid["data"]["object"]["amount_total"] = 9900
+    post_event(client, overpaid)
+    order.refresh_from_db()
+    assert order.status == "needs_review"
+    assert not Enrollment.objects.filter(student=student).exists()
+    client.force_login(admin_user)
+
+    client.post(CHANGELIST, {"action": "accept_review", "_selected_action": [order.pk]})
+
+    order.refresh_from_db()
+    assert order.status == "paid"
+    assert order.enrollment.is_active
+    assert order.enrollment.student == student
+
+
+def test_accepting_review_leaves_orders_that_need_none_alone(client, admin_user, paid_order):
+    client.force_login(admin_user)
+
+    response = client.post(
+        CHANGELIST, {"action": "accept_review", "_selected_action": [paid_order.pk]}, follow=True
+    )
+
+    assert "0 orders accepted" in response.content.decode()
+    assert Order.objects.get(pk=paid_order.pk).status == "paid"

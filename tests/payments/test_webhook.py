@@ -373,11 +373,19 @@ def test_partial_refund_keeps_access(client, order, fake_stripe, student):
 def test_refund_for_an_unknown_order_is_recorded_and_ignored(client, order, fake_stripe):
     post_event(client, fake_stripe.session_completed_event(order.stripe_session_id))
     event = fake_stripe.charge_refunded_event(charge_of(fake_stripe, order))
+    # A payment of another integration on the same Stripe account: no order in its metadata.
+    fake_stripe.payment_intents["pi_somebody_else"] = {
+        "id": "pi_somebody_else",
+        "object": "payment_intent",
+        "metadata": {},
+    }
     event["data"]["object"]["payment_intent"] = "pi_somebody_else"
 
-    assert post_event(client, event).status_code == 200
+    response = post_event(client, event)
 
-    assert StripeEvent.objects.filter(id=event["id"]).exists()
+    assert response.status_code == 200
+    assert response.content == b"unmatched"
+    assert StripeEvent.objects.get(id=event["id"]).outcome == "unmatched"
     order.refresh_from_db()
     assert order.status == "paid"
     assert Enrollment.objects.get().is_active
