@@ -1,10 +1,13 @@
 """Admins see orders and Stripe events read-only, and can ask Stripe for refunds."""
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from notifications.models import Notification
 from payments.models import Order, StripeEvent
 from progress.models import Enrollment
 from tests.factories import StudentFactory
@@ -194,3 +197,57 @@ def test_accepting_review_leaves_orders_that_need_none_alone(client, admin_user,
 
     assert "0 orders accepted" in response.content.decode()
     assert Order.objects.get(pk=paid_order.pk).status == "paid"
+
+
+@pytest.fixture
+def test_paid_order(client, student, paid_course, settings):
+    """An order paid through the labelled test checkout of a DEBUG site without Stripe keys."""
+    settings.DEBUG, settings.DEV_CHECKOUT_ENABLED, settings.STRIPE_SECRET_KEY = True, True, ""
+    order = start_checkout(client, student, paid_course)
+    client.post(reverse("payments:dev-checkout", args=[order.pk]))
+    order.refresh_from_db()
+    assert (order.status, order.paid_with_test_checkout) == ("paid", True)
+    return order
+
+
+def test_a_test_payment_is_refunded_through_the_same_event_as_a_stripe_refund(
+    client, admin_user, test_paid_order, student
+):
+    page = refund(client, admin_user, test_paid_order, confirm=False).content.decode()
+    assert "(test payment: no money moves)" in page
+
+    response = refund(client, admin_user, test_paid_order)
+
+    assert "1 refund accepted" in response.content.decode()
+    test_paid_order.refresh_from_db()
+    assert test_paid_order.status == "refunded"
+    assert test_paid_order.refunded_amount == Decimal("49.00")
+    assert not Enrollment.objects.get(student=student).is_active
+    refunded = Notification.objects.get(recipient=student, kind="refunded")
+    assert refunded.body == "Your access to the course has ended."
+    event = StripeEvent.objects.get(type="charge.refunded")
+    assert (event.livemode, event.outcome, event.order) == (False, "applied", test_paid_order)
+
+
+def test_a_test_refund_is_refused_once_the_site_leaves_debug(
+    client, admin_user, test_paid_order, student, settings
+):
+    settings.DEBUG = False
+
+    response = refund(client, admin_user, test_paid_order)
+
+    assert "paid through the test checkout, which is off" in response.content.decode()
+    assert Order.objects.get(pk=test_paid_order.pk).status == "paid"
+    assert Enrollment.objects.get(student=student).is_active
+    assert not StripeEvent.objects.exists()
+
+
+def test_a_stripe_payment_is_never_refunded_as_a_test(
+    client, admin_user, paid_order, fake_stripe, settings
+):
+    settings.DEBUG, settings.DEV_CHECKOUT_ENABLED = True, True
+
+    refund(client, admin_user, paid_order)
+
+    assert len(refund_requests(fake_stripe)) == 1
+    assert not StripeEvent.objects.filter(type="charge.refunded").exists()

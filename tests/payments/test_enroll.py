@@ -129,6 +129,24 @@ def test_an_old_pending_order_is_not_reused(client, student, paid_course, fake_s
     assert response["Location"] == new.stripe_checkout_url != old.stripe_checkout_url
 
 
+@pytest.mark.parametrize(
+    ("price", "currency"), [(Decimal("59.00"), "usd"), (Decimal("49.00"), "eur")]
+)
+def test_a_price_change_between_two_clicks_makes_a_new_order_at_the_new_price(
+    client, student, paid_course, fake_stripe, price, currency
+):
+    old = start_checkout(client, student, paid_course)
+    Course.objects.filter(pk=paid_course.pk).update(price=price, currency=currency)
+
+    response = client.post(enroll_url(paid_course))
+
+    new = Order.objects.exclude(pk=old.pk).get()
+    assert (new.amount, new.currency) == (price, currency)
+    assert response["Location"] == new.stripe_checkout_url != old.stripe_checkout_url
+    line = session_creations(fake_stripe)[-1].params["line_items"][0]["price_data"]
+    assert (int(line["unit_amount"]), line["currency"]) == (int(price * 100), currency)
+
+
 def test_each_student_gets_their_own_order(client, paid_course, fake_stripe):
     start_checkout(client, StudentFactory(), paid_course)
     start_checkout(client, StudentFactory(), paid_course)
