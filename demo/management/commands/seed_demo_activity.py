@@ -126,6 +126,8 @@ class Command(BaseCommand):
 
     def _order(self, learner, course, enrollment, when, *, refund):
         amount = Decimal(course.price)
+        # Past history written as it ended, not lived through payments.lifecycle. Marked as
+        # test payments (no money moved), so a DEBUG demo site can refund them for a try.
         order, _ = Order.objects.update_or_create(
             stripe_session_id=f"cs_demo_{learner.pk}_{course.pk}",
             defaults={
@@ -138,6 +140,7 @@ class Command(BaseCommand):
                 "paid_amount": amount,
                 "paid_currency": course.currency,
                 "customer_email": learner.email,
+                "paid_with_test_checkout": True,
                 "paid_at": when,
                 "refunded_at": when + timedelta(days=2) if refund else None,
                 "refunded_amount": amount if refund else None,
