@@ -95,6 +95,10 @@ class RedisServer:
         if self.process is not None:
             self.process.send_signal(signal.SIGSTOP)
             self.paused = True
+            # The signal is delivered asynchronously: return once the kernel says stopped.
+            deadline = time.monotonic() + 2
+            while self.state() not in ("T", "t", "") and time.monotonic() < deadline:
+                time.sleep(0.01)
 
     def resume(self) -> None:
         if self.process is not None and self.process.poll() is None:

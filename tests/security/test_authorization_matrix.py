@@ -139,6 +139,11 @@ MATRIX = {
         {},
         {"DEBUG": True, "DEV_CHECKOUT_ENABLED": True},
     ),
+    # Only the order's owner may cancel it.
+    "payments:order-cancel": (
+        lambda w: f"/payments/orders/{w.order.pk}/cancel/",
+        {"GET": "405 405 405 405 405 405 405", "POST": "login 404 3xx 404 404 404 404"},
+    ),
     # Stripe only: no signature, no entry, whoever is logged in.
     "payments:stripe-webhook": (
         lambda w: "/payments/stripe/webhook/",
