@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -22,8 +22,14 @@ def notification_list(request):
 
 
 def _safe_next(request, url: str) -> str | None:
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    """`url` when it is a path on this site, else None. Only paths: a bare word such as
+    `abc` is not a URL, and redirect() would take it for a view name."""
+    if (
+        url
+        and url.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return url
     return None
@@ -37,7 +43,8 @@ def notification_read(request, pk: int):
     except Notification.DoesNotExist:
         raise Http404(_("No such notification.")) from None
     target = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
-    return redirect(target or _safe_next(request, notification.link) or "notifications:list")
+    target = target or _safe_next(request, notification.link)
+    return HttpResponseRedirect(target) if target else redirect("notifications:list")
 
 
 @require_POST

@@ -92,7 +92,18 @@ def test_mark_read_prefers_a_safe_next(logged_in, student):
     assert response["Location"] == "/courses/"
 
 
-@pytest.mark.parametrize("bad", ["https://evil.example/", "//evil.example/", "javascript:x"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "javascript:x",
+        "abc",
+        "0",
+        "'",
+        "courses:catalog",
+    ],
+)
 def test_unsafe_next_or_link_falls_back(logged_in, student, bad):
     note = NotificationFactory(recipient=student, link="/learn/python/")
     response = logged_in.post(f"/notifications/{note.pk}/read/", {"next": bad})
