@@ -92,6 +92,7 @@ class StripeEvent(models.Model):
         NOTHING = "nothing", _("Nothing to do")  # a late or repeated word on the order
         UNMATCHED = "unmatched", _("No known order")  # an admin should look
         IGNORED = "ignored", _("Type not handled")
+        MALFORMED = "malformed", _("Malformed")  # signed, but not an event we can read
 
     id = models.CharField(_("Stripe event id"), max_length=255, primary_key=True)
     type = models.CharField(_("type"), max_length=100)

@@ -1,5 +1,6 @@
 """Writes of the payments app: starting a checkout, fulfilment, Stripe events, refunds."""
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -448,11 +449,22 @@ def _session_event(event: Event):
     return handle
 
 
+class MalformedEvent(ValueError):
+    """A signed event whose content is not what Stripe sends: retrying cannot mend it."""
+
+
+def _minor_amount(obj: dict, name: str) -> int:
+    value = obj.get(name) or 0
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise MalformedEvent(f"{name} is not an amount: {value!r}"[:200])
+    return value
+
+
 def _on_charge_refunded(charge: dict) -> tuple[int | None, bool]:
+    refunded, amount = _minor_amount(charge, "amount_refunded"), _minor_amount(charge, "amount")
     order_id = _refund_order_id(charge)
     if order_id is None:
         return None, False
-    refunded, amount = int(charge.get("amount_refunded") or 0), int(charge.get("amount") or 0)
     event = Event.REFUNDED_FULL if refunded >= amount > 0 else Event.REFUNDED_PARTIAL
     return order_id, _order_event(order_id, event, Facts(charge=charge))[1]
 
@@ -464,6 +476,21 @@ _EVENT_HANDLERS = {
     "checkout.session.expired": _session_event(Event.SESSION_EXPIRED),
     "charge.refunded": _on_charge_refunded,
 }
+
+
+def stripe_event_malformed(*, payload: str) -> None:
+    """Record a signed body that is not an event we can read (once per distinct body)."""
+    digest = hashlib.sha256(payload.encode("utf-8", "replace")).hexdigest()
+    StripeEvent.objects.get_or_create(
+        id=f"malformed:{digest}",
+        defaults={
+            "type": "malformed",
+            # PostgreSQL keeps no NUL in text; the body is kept for an admin to read.
+            "payload": {"body": payload.replace("\x00", "\ufffd")[:20_000]},
+            "outcome": StripeEvent.Outcome.MALFORMED,
+            "processed_at": timezone.now(),
+        },
+    )
 
 
 @transaction.atomic
@@ -484,23 +511,33 @@ def stripe_event_process(*, event: dict) -> str:
             )
     except IntegrityError:
         return DUPLICATE
-    handler = _EVENT_HANDLERS.get(record.type)
-    if handler is None:
-        record.outcome = StripeEvent.Outcome.IGNORED
-    else:
-        record.order_id, changed = handler(event["data"]["object"])
-        if record.order_id is None:
-            # Acknowledged (Stripe would retry for days), and listed for an admin to see.
-            logger.warning("Stripe event %s (%s) names no known order", record.id, record.type)
-            record.outcome = StripeEvent.Outcome.UNMATCHED
-        else:
-            record.outcome = StripeEvent.Outcome.APPLIED if changed else StripeEvent.Outcome.NOTHING
+    record.outcome = _event_apply(record, event["data"]["object"])
     record.processed_at = timezone.now()
     record.save(update_fields=["processed_at", "outcome", "order"])
     return record.outcome
 
 
 DUPLICATE = "duplicate"
+
+
+def _event_apply(record: StripeEvent, obj: dict) -> str:
+    """Act on a stored event; sets the order it names and returns its outcome."""
+    handler = _EVENT_HANDLERS.get(record.type)
+    if handler is None:
+        return StripeEvent.Outcome.IGNORED
+    try:
+        with transaction.atomic():
+            record.order_id, changed = handler(obj)
+    except MalformedEvent as exc:
+        # Recorded for an admin, nothing of it applied, and not retried: it cannot mend.
+        logger.error("Stripe event %s (%s) is malformed: %s", record.id, record.type, exc)
+        record.order_id = None
+        return StripeEvent.Outcome.MALFORMED
+    if record.order_id is None:
+        # Acknowledged (Stripe would retry for days), and listed for an admin to see.
+        logger.warning("Stripe event %s (%s) names no known order", record.id, record.type)
+        return StripeEvent.Outcome.UNMATCHED
+    return StripeEvent.Outcome.APPLIED if changed else StripeEvent.Outcome.NOTHING
 
 
 def checkout_session_confirm(*, student, session_id: str) -> Order:

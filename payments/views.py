@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from courses.models import Course
 from payments import selectors, services
 from payments.forms import CancelledOrderForm, CheckoutSessionForm
-from payments.models import Order
+from payments.models import Order, StripeEvent
 
 logger = logging.getLogger(__name__)
 
@@ -132,27 +132,42 @@ def dev_checkout(request, order_id):
     return render(request, "payments/dev_checkout.html", {"order": order})
 
 
-def _verified_event(request) -> dict | None:
-    """The event Stripe signed, or None for anything else (nothing is stored for it)."""
+def _signed_payload(request) -> str | None:
+    """The body, if Stripe signed it; None for anything else (nothing is stored for it)."""
     try:
         payload = request.body.decode()
-        # Only the signature check: the event is then parsed once, as a plain dict.
         stripe.WebhookSignature.verify_header(
             payload,
             request.headers.get("Stripe-Signature"),
             settings.STRIPE_WEBHOOK_SECRET,
             tolerance=stripe.Webhook.DEFAULT_TOLERANCE,  # refuse replays of old events
         )
-        event = json.loads(payload)
     except (stripe.SignatureVerificationError, ValueError, TypeError, AttributeError) as exc:
         logger.warning("Refused a webhook call: %s", exc)
+        return None
+    return payload
+
+
+# What the event table can hold: longer ids or types are not Stripe's.
+MAX_EVENT_ID, MAX_EVENT_TYPE = 255, 100
+
+
+def _event_of(payload: str) -> dict | None:
+    """The event in a signed body, parsed once as a plain dict; None if it is not one."""
+    if "\x00" in payload or "\\u0000" in payload:
+        return None  # PostgreSQL stores no NUL in text, and no Stripe event carries one
+    try:
+        event = json.loads(payload)
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep to parse
         return None
     if not isinstance(event, dict):
         return None
     data = event.get("data")
     if not (
         isinstance(event.get("id"), str)
+        and 0 < len(event["id"]) <= MAX_EVENT_ID
         and isinstance(event.get("type"), str)
+        and 0 < len(event["type"]) <= MAX_EVENT_TYPE
         and isinstance(data, dict)
         and isinstance(data.get("object"), dict)
     ):
@@ -163,14 +178,22 @@ def _verified_event(request) -> dict | None:
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):
-    event = _verified_event(request)
-    if event is None:
+    payload = _signed_payload(request)
+    if payload is None:
         return HttpResponse(status=400)
+    event = _event_of(payload)
+    if event is None:
+        services.stripe_event_malformed(payload=payload)
+        return HttpResponse(StripeEvent.Outcome.MALFORMED, status=400)
     try:
         outcome = services.stripe_event_process(event=event)
+    except RecursionError:  # parsed, but too deep to store or walk
+        services.stripe_event_malformed(payload=payload)
+        return HttpResponse(StripeEvent.Outcome.MALFORMED, status=400)
     except Exception:
         # Everything rolled back; a 5xx makes Stripe deliver the event again later.
         logger.exception("Stripe event %s (%s) failed", event["id"], event["type"])
         return HttpResponse(status=500)
-    # 200 whatever the outcome: Stripe shows the body in its dashboard's delivery log.
-    return HttpResponse(outcome, content_type="text/plain")
+    # Stripe shows the body in its dashboard's delivery log.
+    status = 400 if outcome == StripeEvent.Outcome.MALFORMED else 200
+    return HttpResponse(outcome, content_type="text/plain", status=status)
