@@ -6,7 +6,7 @@ far more than serving them (see docs/bench.md). Entries are valid under the cont
 long counters updated in bulk (enrollment counts, ratings) may lag, and the memory.
 """
 
-from functools import wraps
+from functools import partial, wraps
 from hashlib import sha256
 
 from django.contrib import messages
@@ -37,12 +37,27 @@ def _cacheable(request) -> bool:
     )
 
 
-def cache_for_anonymous(view):
+def bare_path(request) -> str | None:
+    """Only the page without a query string is cached: each distinct query string would
+    otherwise file a page of its own."""
+    return None if request.META.get("QUERY_STRING") else request.path
+
+
+def cache_for_anonymous(view=None, *, key=bare_path):
+    """Cache `view`'s page for anonymous visitors under `key(request)` (None: not cached).
+
+    `key` must tell apart every two requests whose pages differ, and should come from
+    validated values, so that hostile query strings cannot fill the cache.
+    """
+    if view is None:
+        return partial(cache_for_anonymous, key=key)
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not _cacheable(request):
+        page_key = key(request) if _cacheable(request) else None
+        if page_key is None:
             return view(request, *args, **kwargs)
-        path_digest = sha256(request.get_full_path().encode()).hexdigest()
+        path_digest = sha256(f"{request.path}?{page_key}".encode()).hexdigest()
         entry = PUBLIC_PAGE(request.LANGUAGE_CODE, path_digest)
         found = cache.read(entry)
         if entry in found:

@@ -1,6 +1,8 @@
 """The catalog and the home page. The course page, which shows learner state, is
 progress.course_page."""
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
@@ -23,7 +25,34 @@ def home(request):
     )
 
 
-@cache_for_anonymous
+# Deeper pages are rarely visited: served fresh, they keep page=N from filing entries.
+MAX_CACHED_CATALOG_PAGE = 20
+
+
+def catalog_page_key(request) -> str | None:
+    """The catalog page's cache key, from its validated filters; None: served fresh.
+
+    Only a request made of clean filter values is cached, with each value as the form
+    cleaned it: a repeated or unknown parameter, a value the form refused or changed, or a
+    deep page is served from the database.
+    """
+    filters = CatalogFilterForm(request.GET).filters()
+    canonical = {name: str(value) for name, value in filters.items() if value}
+    page = request.GET.get("page", "")
+    if page:
+        if not (page.isdigit() and str(int(page)) == page):
+            return None
+        if not 1 <= int(page) <= MAX_CACHED_CATALOG_PAGE:
+            return None
+        canonical["page"] = page
+    if any(len(values) > 1 for _name, values in request.GET.lists()):
+        return None
+    if {name: value for name, value in request.GET.items() if value} != canonical:
+        return None
+    return urlencode(sorted(canonical.items()))
+
+
+@cache_for_anonymous(key=catalog_page_key)
 def catalog(request):
     form = CatalogFilterForm(request.GET)
     courses = selectors.course_catalog(**form.filters())

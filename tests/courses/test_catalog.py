@@ -180,8 +180,6 @@ def test_bad_page_numbers_show_a_real_page(client, many_free_beginner_courses, p
         {"category": "no-such-category"},
         {"category": "../../etc/passwd"},
         {"category": "x" * 500},
-        {"category": "web\x00"},
-        {"level": "beginner\x00", "sort": "\x00", "page": "\x00"},
     ],
 )
 def test_bad_filter_values_are_ignored(client, catalog, params):
@@ -209,10 +207,17 @@ def test_hostile_search_text_is_harmless(client, catalog, q):
     assert card_titles(response) == []
 
 
-def test_null_character_in_search_is_ignored(client, catalog):
-    response = client.get("/courses/", {"q": "css\x00"})
-    assert response.status_code == 200
-    assert len(card_titles(response)) == 3
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "css\x00"},
+        {"category": "web\x00"},
+        {"level": "beginner\x00", "sort": "\x00", "page": "\x00"},
+    ],
+)
+def test_a_null_character_in_a_filter_is_a_bad_request(client, catalog, params):
+    response = client.get("/courses/", params)
+    assert response.status_code == 400
 
 
 def test_long_search_text_is_cut_to_the_limit(client, catalog):

@@ -1,9 +1,12 @@
 """Anonymous public pages come from the cache, and are forgotten as soon as they change."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from courses.models import Course
 from courses.services import courses_status_set
+from courses.views import catalog_page_key
 from progress.services import review_upsert
 from teaching.services import lecture_move
 from tests.factories import (
@@ -128,3 +131,38 @@ def test_unknown_courses_are_not_kept_in_the_cache(client):
     from progress.selectors import COURSE
 
     assert not cache.has_key(COURSE("no-such-course").key)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "utm_source=mail",  # a parameter the catalog does not know
+        "level=x",  # a value the form refuses
+        "sort=rating&sort=newest",  # repeated
+        "q=%20python%20",  # changed by cleaning (stripped)
+        "page=007",
+        "page=21",  # deeper than cached pages go
+        "page=-1",
+    ],
+)
+def test_a_query_string_that_is_not_clean_filters_files_no_page(client, query):
+    CourseFactory(title="Python for everyone")
+    client.get(f"/courses/?{query}")
+
+    with CaptureQueriesContext(connection) as second:
+        assert client.get(f"/courses/?{query}").status_code == 200
+    assert len(second.captured_queries) > 0
+
+
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [
+        ("", ""),
+        ("q=python&sort=rating", "q=python&sort=rating"),
+        ("sort=rating&q=python", "q=python&sort=rating"),
+        ("level=beginner&page=2&price=", "level=beginner&page=2"),
+        ("category=web", None),  # no such category in this test
+    ],
+)
+def test_the_catalog_key_is_made_of_the_validated_filters(rf, query, key):
+    assert catalog_page_key(rf.get(f"/courses/?{query}")) == key
