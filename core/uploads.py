@@ -140,6 +140,46 @@ def validate_video_upload(file):
         )
 
 
+_EMBEDDED_MARKUP = re.compile(rb"<\s*(svg|script|html|iframe)[\s>/]", re.IGNORECASE)
+
+
+def _check_text(file):
+    """The whole file, not only its head: UTF-8, no NUL byte, and no SVG or script inside.
+
+    Text has no magic number, so this is what keeps a binary or a markup file from hiding
+    behind .txt or .md (a browser or a Markdown viewer may render what it finds inside).
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    pos, tail = file.tell(), b""
+    try:
+        file.seek(0)
+        for chunk in iter(lambda: file.read(64 * 1024), b""):
+            if b"\x00" in chunk:
+                raise ValidationError(
+                    _("A text attachment must not contain NUL bytes."), code="nul_byte"
+                )
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise ValidationError(
+                    _("A text attachment must be UTF-8 text."), code="invalid_attachment"
+                ) from exc
+            # The tail of the last chunk, so a tag cut between two chunks is still seen.
+            if _EMBEDDED_MARKUP.search(tail + chunk):
+                raise ValidationError(
+                    _("A text attachment must not contain SVG, HTML or script."), code="markup"
+                )
+            tail = chunk[-16:]
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                _("A text attachment must be UTF-8 text."), code="invalid_attachment"
+            ) from exc
+    finally:
+        file.seek(pos)
+
+
 def validate_attachment_upload(file):
     """Allow PDF, ZIP, office documents, plain text/Markdown and images."""
     prepared = _prepare(file, "UPLOAD_MAX_ATTACHMENT_MB", 50)
@@ -149,18 +189,7 @@ def validate_attachment_upload(file):
     if ext in IMAGE_EXTENSIONS:
         _check_image(file, head)
     elif ext in TEXT_EXTENSIONS:
-        # Text has no magic number: require UTF-8 without NUL bytes, so no binary or
-        # executable hides behind .txt. Non-final decoding allows a cut last character.
-        try:
-            decoder = codecs.getincrementaldecoder("utf-8")()
-            decoder.decode(head, final=len(head) < _SNIFF_BYTES)
-            valid = b"\x00" not in head
-        except UnicodeDecodeError:
-            valid = False
-        if not valid:
-            raise ValidationError(
-                _("A text attachment must be UTF-8 text."), code="invalid_attachment"
-            )
+        _check_text(file)
     elif filetype.guess_mime(head) not in ATTACHMENT_TYPES.get(ext, ()):
         raise ValidationError(
             _(

@@ -160,3 +160,29 @@ def test_decompression_bomb_is_rejected(monkeypatch):
     error = rejected(validate_image_upload, upload("a.png", image_bytes("PNG")))  # 256 px
 
     assert error.code == "image_too_large"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "code"),
+    [
+        ("notes.md", b"# Notes\n\n" + SVG, "markup"),
+        ("notes.txt", b"see below\n" + SVG, "markup"),
+        ("notes.md", b"text\n<script>alert(1)</script>", "markup"),
+        ("notes.txt", SVG, "markup"),  # at the start: refused before the text checks
+        ("notes.md", b"a" * 65_534 + b"<svg onload=x>", "markup"),  # cut between chunks
+        ("notes.txt", b"hello\x00world", "nul_byte"),
+        ("notes.txt", b"a" * 9000 + b"\x00", "nul_byte"),  # beyond the sniffed head
+        ("notes.txt", b"a" * 70_000 + b"\xff\xfe", "invalid_attachment"),
+        ("notes.txt", "caf\u00e9".encode()[:-1], "invalid_attachment"),  # cut character
+    ],
+)
+def test_text_attachments_are_refused_for_the_right_reason(name, data, code):
+    error = rejected(validate_attachment_upload, upload(name, data))
+
+    assert error.code == code
+
+
+def test_text_that_only_mentions_markup_in_words_is_accepted():
+    validate_attachment_upload(
+        upload("notes.md", b"Use an svg image, and <b>bold</b> text is fine.\n" * 2000)
+    )
