@@ -12,6 +12,7 @@ PYTEST_ARGS ?=
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "              (another port: make run PORT=8001; another address: HOST=0.0.0.0)"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make lint   - ruff check and format check, bandit, import layers (lint-imports)"
 	@echo "make bench  - load test against a large seeded database"
