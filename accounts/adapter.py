@@ -1,5 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib import messages
+from django.utils.translation import gettext as _
 
+from accounts import services
 from accounts.models import Role
 
 
@@ -10,3 +13,30 @@ class AccountAdapter(DefaultAccountAdapter):
         user.name = form.cleaned_data.get("name", "")
         user.set_role(Role.STUDENT)
         return super().save_user(request, user, form, commit=commit)
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        # allauth counts failed logins per IP and per this key. Keyed by the address alone,
+        # anyone could keep a known account locked out from anywhere; with the client's IP in
+        # the key, only that client is locked out of that account. (A password reset clears
+        # the key of the client that made it: allauth derives both from this one method.)
+        account_key = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{account_key}:{self.get_client_ip(request)}"
+
+    def confirm_email(self, request, email_address):
+        # An address belongs to whoever verifies it first, except another account's login
+        # address: that account keeps it (its owner proves it with a password reset).
+        if services.email_is_another_accounts_login(email_address):
+            messages.error(
+                request,
+                _(
+                    "%(email)s is the sign-in address of another account. Sign in to that "
+                    "account (or reset its password) instead."
+                )
+                % {"email": email_address.email},
+            )
+            return False
+        confirmed = super().confirm_email(request, email_address)
+        if confirmed:
+            services.email_change_complete(email_address)
+            services.email_pending_elsewhere_drop(email_address)
+        return confirmed

@@ -1,5 +1,6 @@
 """Writes of the accounts app: role changes and deactivation, which only admins may make."""
 
+from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -92,3 +93,53 @@ def user_active_set(*, actor: User, user: User, is_active: bool) -> User:
         locked.save(update_fields=["is_active"])
     user.is_active = locked.is_active
     return locked
+
+
+# Email addresses. An account signs in with one address (User.email); a change of address
+# waits as one unverified, non-primary EmailAddress until it is verified, then replaces it.
+
+
+def email_is_claimed(email: str) -> bool:
+    """True if an account signs in with `email`, or has verified it.
+
+    Another account's pending (unverified) change to it claims nothing: anyone can type
+    someone else's address, and it must not stop its owner from signing up.
+    """
+    return (
+        User.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email, verified=True).exists()
+    )
+
+
+def email_is_another_accounts_login(email_address) -> bool:
+    """True if the address `email_address` would verify is another account's sign-in address."""
+    return (
+        User.objects.filter(email__iexact=email_address.email)
+        .exclude(pk=email_address.user_id)
+        .exists()
+    )
+
+
+def email_pending_elsewhere_drop(email_address) -> int:
+    """Drop other accounts' pending changes to a just-verified address: it is taken now."""
+    deleted, _rows = (
+        EmailAddress.objects.filter(email__iexact=email_address.email, verified=False)
+        .exclude(user_id=email_address.user_id)
+        .delete()
+    )
+    return deleted
+
+
+def email_pending_drop(user: User) -> int:
+    """Drop `user`'s pending change of address (before asking for another one)."""
+    deleted, _rows = EmailAddress.objects.filter(
+        user_id=user.pk, verified=False, primary=False
+    ).delete()
+    return deleted
+
+
+@transaction.atomic
+def email_change_complete(email_address) -> None:
+    """Make a just-verified address the account's sign-in address, replacing the old one."""
+    email_address.set_as_primary()
+    EmailAddress.objects.filter(user_id=email_address.user_id).exclude(pk=email_address.pk).delete()

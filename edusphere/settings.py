@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_htmx",
     "channels",
     "core",
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.RequireAdminTwoFactorMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
 ]
@@ -208,9 +210,25 @@ ACCOUNT_EMAIL_VERIFICATION = env.str(
 )
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.SignupForm",
+    "add_email": "accounts.forms.AddEmailForm",
+}
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Edu Sphere] "
+# An account has one address; a change waits, one at a time, until the new one is verified
+# (accounts.forms.AddEmailForm, AccountAdapter.confirm_email). allauth's ACCOUNT_CHANGE_EMAIL
+# does the same only for accounts whose current address is verified: on the others it takes
+# the current address for the pending one and blanks the sign-in address.
+# Failed logins count per address and per account-and-address (the adapter adds the client's
+# address to allauth's "key"), so a stranger elsewhere cannot lock a known account out.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+
+# Two-factor authentication (allauth.mfa): an authenticator app, with recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = SITE_NAME
+# Admins (they move money and roles) must set up two-factor before using the site.
+MFA_REQUIRED_FOR_ADMINS = env.bool("MFA_REQUIRED_FOR_ADMINS", default=not DEBUG)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -13,6 +14,9 @@ courses_patterns = [
     *courses_urls.urlpatterns,
     path("courses/<slug:slug>/", course_page.course_detail, name="detail"),
 ]
+
+# The admin signs in through the site's login: its rate limits and two-factor step apply.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("courses/<slug:slug>/enroll/", payments_views.enroll, name="course-enroll"),

@@ -40,11 +40,13 @@ def test_admin_gets_every_page(client, admin_user, url):
 def test_students_cannot_log_in_to_the_admin(client, student):
     from tests.factories import PASSWORD
 
+    # The admin's login is the site's: a student signs in there, and the admin refuses them.
     response = client.post(
-        "/admin/login/?next=/admin/", {"username": student.email, "password": PASSWORD}
+        "/accounts/login/?next=/admin/", {"login": student.email, "password": PASSWORD}
     )
-    assert response.status_code == 200
+    assert response.status_code == 302
     assert client.get("/admin/").status_code == 302
+    assert client.get("/admin/login/?next=/admin/").status_code == 403
 
 
 def make_users(count: int) -> None:

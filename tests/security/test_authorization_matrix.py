@@ -291,6 +291,25 @@ ALLAUTH = {
         "/accounts/login/code/confirm/",
         "login 3xx 3xx 3xx 3xx 3xx 3xx",
     ),
+    # Two-factor authentication (allauth.mfa): each user's own; changes ask for the password
+    # again first (3xx to re-authenticate); no recovery codes yet is a 404.
+    "mfa_index": ("/accounts/2fa/", "login 200 200 200 200 200 200"),
+    "mfa_authenticate": ("/accounts/2fa/authenticate/", "login 3xx 3xx 3xx 3xx 3xx 3xx"),
+    "mfa_reauthenticate": ("/accounts/2fa/reauthenticate/", "login 3xx 3xx 3xx 3xx 3xx 3xx"),
+    "mfa_activate_totp": ("/accounts/2fa/totp/activate/", "login 3xx 3xx 3xx 3xx 3xx 3xx"),
+    "mfa_deactivate_totp": ("/accounts/2fa/totp/deactivate/", "login 404 404 404 404 404 404"),
+    "mfa_view_recovery_codes": (
+        "/accounts/2fa/recovery-codes/",
+        "login 404 404 404 404 404 404",
+    ),
+    "mfa_generate_recovery_codes": (
+        "/accounts/2fa/recovery-codes/generate/",
+        "login 3xx 3xx 3xx 3xx 3xx 3xx",
+    ),
+    "mfa_download_recovery_codes": (
+        "/accounts/2fa/recovery-codes/download/",
+        "login 404 404 404 404 404 404",
+    ),
 }
 
 # Admin URLs that are not per-model; per-model ones are checked for every registered model.

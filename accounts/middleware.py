@@ -1,0 +1,43 @@
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+
+class RequireAdminTwoFactorMiddleware:
+    """With MFA_REQUIRED_FOR_ADMINS, an admin without two-factor authentication is sent to
+    set it up before anything else: admins move money (refunds) and roles.
+
+    The two-factor pages themselves, logout, re-authentication and static files stay open.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.MFA_REQUIRED_FOR_ADMINS and self._must_set_up(request):
+            messages.warning(
+                request,
+                _("Admins must set up two-factor authentication before going on."),
+            )
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+    @staticmethod
+    def _must_set_up(request) -> bool:
+        user = request.user
+        if not (user.is_authenticated and user.is_admin):
+            return False
+        open_paths = (
+            reverse("mfa_index"),
+            reverse("account_logout"),
+            reverse("account_reauthenticate"),
+            settings.STATIC_URL
+            if settings.STATIC_URL.startswith("/")
+            else f"/{settings.STATIC_URL}",
+        )
+        if request.path_info.startswith(open_paths):
+            return False
+        return not is_mfa_enabled(user)
