@@ -10,6 +10,8 @@ NAV_VIEWS = {
     "admin": "admin:index",
     "notifications": "notifications:list",
     "profile": "accounts:profile",
+    "purchases": "payments:orders",
+    "two_factor": "mfa_index",
     "login": "account_login",
     "signup": "account_signup",
     "logout": "account_logout",

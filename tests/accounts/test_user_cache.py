@@ -86,7 +86,7 @@ def test_a_changed_name_shows_at_once(logged_in, student, committed):
     with committed():
         student.name = "Ada Lovelace"
         student.save()
-    assert ">Ada Lovelace</a>" in logged_in.get(PROFILE).content.decode()
+    assert "</span>Ada Lovelace</summary>" in logged_in.get(PROFILE).content.decode()
 
 
 def test_a_bulk_update_shows_at_once(logged_in, student, committed):

@@ -4,8 +4,11 @@ import json
 import re
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.test import override_settings
 from django.urls import reverse
+from django.views.defaults import permission_denied, server_error
 
 from core.context_processors import NAV_VIEWS
 from core.staticfiles import StaticFilesStorage
@@ -23,6 +26,8 @@ PATHS = {
     "admin": "/admin/",
     "notifications": "/notifications/",
     "profile": "/accounts/profile/",
+    "purchases": "/payments/orders/",
+    "two_factor": "/accounts/2fa/",
     "login": "/accounts/login/",
     "signup": "/accounts/signup/",
     "logout": "/accounts/logout/",
@@ -44,7 +49,7 @@ def _header_links(html: str) -> set[str]:
         ("anonymous", ["home", "catalog", "login", "signup"], ["my_learning", "logout", "teach"]),
         (
             "student",
-            ["home", "catalog", "my_learning", "notifications", "profile", "logout"],
+            ["home", "catalog", "my_learning", "notifications", "profile", "purchases", "logout"],
             ["teach", "admin", "login"],
         ),
         ("instructor", ["my_learning", "teach", "logout"], ["admin"]),
@@ -90,3 +95,38 @@ def test_a_file_missing_from_the_manifest_is_an_error_every_time(tmp_path):
     for _ in range(2):
         with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
             storage.url("js/missing.js")
+
+
+def test_a_forbidden_page_keeps_the_header_and_offers_a_way_on(client):
+    client.force_login(StudentFactory())
+    response = client.get("/teach/")
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert 'class="site-header"' in html
+    assert "This page is not open to you" in html
+    assert 'href="/learn/"' in html.split("</header>", 1)[1]
+
+
+def test_a_forbidden_page_offers_a_visitor_the_login(rf):
+    request = rf.get("/teach/")
+    request.user = AnonymousUser()
+    response = permission_denied(request, PermissionDenied())
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert 'href="/accounts/login/?next=/teach/"' in html
+
+
+def test_a_missing_page_keeps_the_header(client):
+    response = client.get("/courses/no-such-course/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert 'class="site-header"' in html
+    assert 'href="/courses/"' in html.split("</header>", 1)[1]
+
+
+def test_the_server_error_page_needs_no_request_context(rf):
+    response = server_error(rf.get("/"))
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert 'class="site-header"' in html
+    assert "Something went wrong on our side" in html
