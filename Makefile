@@ -8,12 +8,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format migrations-check deploy-check audit bench lock clean
+.PHONY: help install browser run test lint format migrations-check deploy-check audit bench lock clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "              (another port: make run PORT=8001; another address: HOST=0.0.0.0)"
-	@echo "make test   - install and run the whole test suite"
+	@echo "make test   - install (Chromium too, when missing) and run the whole test suite"
 	@echo "make lint   - ruff check and format check, bandit, import layers (lint-imports)"
 	@echo "make bench  - load test against a large seeded database"
 	@echo "make audit  - pip-audit of the locked dependencies (needs the vulnerability service)"
@@ -39,7 +39,12 @@ run: install
 	$(PY) manage.py seed_demo_activity
 	$(PY) -m daphne -b $(HOST) -p $(PORT) edusphere.asgi:application
 
-test: install
+# Chromium for the browser tests: nothing to do when there is one; otherwise apt-get (as
+# root) or Playwright's own download, or one line saying what to run.
+browser: install
+	@scripts/ensure_chromium.sh
+
+test: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

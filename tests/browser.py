@@ -16,6 +16,7 @@ from daphne.testing import DaphneProcess
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.test import override_settings
 
+SYSTEM_CHROMIUM = "/usr/bin/chromium"  # Debian's
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -85,13 +86,28 @@ def daphne_server(application_factory=_make_application, **settings_overrides):
         process.join(timeout=10)
 
 
-def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-    if not shutil.which(path) and not os.path.exists(path):
+def chromium_path(playwright) -> str | None:
+    """The Chromium to launch: CHROMIUM_PATH, else the system's (Debian's `chromium`), else
+    None for Playwright's own download. `make test` installs one when none is there
+    (scripts/ensure_chromium.sh)."""
+    path = os.environ.get("CHROMIUM_PATH")
+    if path:
+        if shutil.which(path) or os.path.exists(path):
+            return path
         pytest.fail(
-            f"Chromium not found at {path}: apt-get install -y chromium, or set CHROMIUM_PATH"
+            f"Chromium not found at CHROMIUM_PATH={path}: install it there or unset CHROMIUM_PATH",
+            pytrace=False,
         )
-    return path
+    system = shutil.which("chromium") or SYSTEM_CHROMIUM
+    if os.path.exists(system):
+        return system
+    if os.path.exists(playwright.chromium.executable_path):
+        return None
+    pytest.fail(
+        "Chromium not found: run `make browser` (apt-get install -y chromium as root, "
+        "or .venv/bin/playwright install chromium), or set CHROMIUM_PATH",
+        pytrace=False,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -111,7 +127,9 @@ def browser(live_daphne):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(playwright), args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
