@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: a coherent demo catalog, idempotent, and never with DEBUG=False."""
 
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -8,6 +9,8 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Role, User
 from courses.models import Category, Course, Lecture
+from progress.models import Enrollment, Review
+from progress.services import enrollment_revoke
 
 DEMO_LOGINS = {
     "student@example.com": ("edusphere-student", Role.STUDENT),
@@ -81,14 +84,111 @@ def test_seed_demo_is_idempotent(db, debug):
     assert dict(Course.objects.values_list("slug", "rating_average")) == ratings
 
 
-def test_seed_demo_restores_a_changed_demo_password(db, debug):
+def test_seed_demo_keeps_what_an_admin_changed(db, debug):
     seed()
-    user = User.objects.get(email="student@example.com")
-    user.set_password("something-else-entirely")
-    user.save()
+    draft = Course.objects.get(status=Course.Status.DRAFT)
+    draft.status = Course.Status.PUBLISHED
+    draft.save()
+    unpublished = Course.objects.get(slug="python-for-absolute-beginners")
+    unpublished.status = Course.Status.DRAFT
+    unpublished.save()
+    renamed = Course.objects.get(slug="git-and-github-in-practice")
+    renamed.title = "Git, the Admin's Cut"
+    renamed.is_featured = True
+    renamed.price = Decimal("9.00")
+    renamed.save()
+    colleague = User.objects.get(email="kenji.tanaka@example.com")
+    Course.objects.get(slug="django-web-applications").instructors.add(colleague)
+    dropped = Course.objects.get(slug="sql-for-data-analysis")
+    dropped.instructors.clear()
+    lecture = Lecture.objects.filter(module__course=renamed).order_by("module__order", "order")[0]
+    lecture.body = "Rewritten by the admin."
+    lecture.title = "Start here"
+    lecture.save()
+    deleted = Lecture.objects.filter(module__course=dropped).order_by("pk").last()
+    deleted.delete()
+    module = dropped.modules.order_by("order").first()
+    module.title = "Querying, revised"
+    module.save()
+    instructor = User.objects.get(email="instructor@example.com")
+    instructor.name = "Irene Renamed"
+    instructor.set_role(Role.ADMIN)
+    instructor.save()
+    student = User.objects.get(email="student@example.com")
+    student.set_password("something-else-entirely")
+    student.save()
+    category = Category.objects.get(slug="design")
+    category.name = "Design & UX"
+    category.save()
+    review = Review.objects.filter(course=dropped).first()
+    review.is_visible = False
+    review.text = "Edited."
+    review.save()
+    enrollment = Enrollment.objects.get(student=student, course=renamed)
+    enrollment_revoke(enrollment=enrollment)
+    before = row_counts()
+
+    output = seed()
+
+    assert "0 created now" in output
+    assert row_counts() == before  # nothing new, and the deleted lecture stays deleted
+    assert not Lecture.objects.filter(pk=deleted.pk).exists()
+    draft.refresh_from_db()
+    assert draft.status == Course.Status.PUBLISHED
+    unpublished.refresh_from_db()
+    assert unpublished.status == Course.Status.DRAFT
+    renamed.refresh_from_db()
+    assert (renamed.title, renamed.is_featured, renamed.price) == (
+        "Git, the Admin's Cut",
+        True,
+        Decimal("9.00"),
+    )
+    assert colleague in Course.objects.get(slug="django-web-applications").instructors.all()
+    assert not dropped.instructors.exists()
+    lecture.refresh_from_db()
+    assert (lecture.title, lecture.body) == ("Start here", "Rewritten by the admin.")
+    module.refresh_from_db()
+    assert module.title == "Querying, revised"
+    instructor.refresh_from_db()
+    assert (instructor.name, instructor.role, instructor.is_staff) == (
+        "Irene Renamed",
+        Role.ADMIN,
+        True,
+    )
+    student.refresh_from_db()
+    assert student.check_password("something-else-entirely")
+    category.refresh_from_db()
+    assert category.name == "Design & UX"
+    review.refresh_from_db()
+    assert (review.is_visible, review.text) == (False, "Edited.")
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.REVOKED
+
+
+def test_seed_demo_makes_a_deleted_demo_course_and_account_again(db, debug):
     seed()
-    user.refresh_from_db()
-    assert user.check_password("edusphere-student")
+    Course.objects.filter(slug="personal-finance-basics").delete()
+    User.objects.filter(email="maria.garcia@example.com").delete()
+    Lecture.objects.filter(module__course__slug="sql-for-data-analysis").delete()
+    output = seed()
+    assert "1 created now" in output
+    course = Course.objects.get(slug="personal-finance-basics")
+    assert course.modules.count() == 2
+    assert Lecture.objects.filter(module__course=course).count() == 5
+    maria = course.instructors.get()
+    assert maria.email == "maria.garcia@example.com"
+    assert not maria.has_usable_password()
+    # An existing course is left alone, even emptied of its lectures.
+    assert not Lecture.objects.filter(module__course__slug="sql-for-data-analysis").exists()
+
+
+def test_seed_demo_second_run_only_reads(db, debug, django_assert_max_num_queries):
+    seed()
+    # One look-up per account, category and course (and the transaction); no write.
+    with django_assert_max_num_queries(len(DEMO_LOGINS) + 6 + 6 + 13 + 2) as queries:
+        seed()
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in sql if not q.startswith(("SELECT", "SAVEPOINT", "RELEASE"))]
 
 
 def test_seed_demo_refuses_to_run_without_debug(db, settings):

@@ -1,8 +1,12 @@
 """Demo data for development: a small catalog, its teachers and learners, and demo logins.
 
-Idempotent: every row is found by a natural key (slug, email, order) and updated in place,
-so running it again changes nothing. It refuses to run with DEBUG=False because it creates
-accounts whose passwords are printed.
+Creates only what is missing and never changes what is there, so running it again (every
+`make run` does) keeps whatever an admin changed since. Accounts and categories are found by
+email and slug, courses by slug. A course is seeded whole, in one go: its modules, lectures,
+instructors, reviews and the demo student's progress are made with it, and once it exists
+none of them is touched again, so a lecture deleted from a demo course stays deleted. A demo
+account or course that is missing (deleted, or its email or slug changed) is made again.
+It refuses to run with DEBUG=False because it creates accounts whose passwords are printed.
 """
 
 from dataclasses import dataclass, field
@@ -342,31 +346,34 @@ class Command(BaseCommand):
         with transaction.atomic():
             accounts = seed_accounts()
             categories = seed_categories()
-            courses = {spec.slug: seed_course(spec, categories, accounts) for spec in COURSES}
-            seed_reviews(courses, accounts)
-            seed_student_progress(courses, accounts["student@example.com"])
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(courses)} courses."))
-        self.stdout.write("Demo logins (development only):")
+            created = []
+            for spec in COURSES:
+                course, is_new = seed_course(spec, categories, accounts)
+                if is_new:
+                    created.append(course)
+            # A course's reviews and the demo student's progress are made with the course.
+            seed_reviews(created, accounts)
+            seed_student_progress(created, accounts["student@example.com"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(COURSES)} courses ({len(created)} created now; "
+                "existing ones are left as they are)."
+            )
+        )
+        self.stdout.write("Demo logins (development only; a password changed since is kept):")
         for email, password, _name, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role.label:<10} {email:<24} {password}")
 
 
 def _user(email: str, name: str, role: str, password: str | None) -> User:
-    user, created = User.objects.get_or_create(
-        email=email, defaults={"name": name, "role": role, **staff_flags_for(role)}
-    )
-    changed = created
-    if (user.role, user.is_staff) != (role, staff_flags_for(role)["is_staff"]):
-        user.set_role(role)
-        changed = True
-    if password is None:
-        if user.has_usable_password():
+    """The account with this email; created (with this name, role and password) if missing."""
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User(email=email, name=name, role=role, **staff_flags_for(role))
+        if password is None:
             user.set_unusable_password()
-            changed = True
-    elif created or not user.check_password(password):
-        user.set_password(password)
-        changed = True
-    if changed:
+        else:
+            user.set_password(password)
         user.save()
     return user
 
@@ -384,106 +391,99 @@ def seed_accounts() -> dict[str, User]:
 
 def seed_categories() -> dict[str, Category]:
     return {
-        slug: Category.objects.update_or_create(
+        slug: Category.objects.get_or_create(
             slug=slug, defaults={"name": name, "description": description}
         )[0]
         for slug, name, description in CATEGORIES
     }
 
 
-def seed_course(spec: CourseSpec, categories: dict, accounts: dict) -> Course:
+def seed_course(spec: CourseSpec, categories: dict, accounts: dict) -> tuple[Course, bool]:
+    """The course with this slug; if missing, created with its instructors and content.
+
+    Returns (course, created). An existing course is returned untouched, whatever an admin
+    made of it (status, title, instructors, modules, lectures).
+    """
+    course = Course.objects.filter(slug=spec.slug).first()
+    if course is not None:
+        return course, False
     index = COURSES.index(spec)
-    published_at = timezone.now() - timedelta(days=7 * index + 1)
-    fields = {
-        "title": spec.title,
-        "subtitle": spec.subtitle,
-        "category": categories[spec.category],
-        "level": spec.level,
-        "price": Decimal(spec.price),
-        "currency": settings.SITE_CURRENCY,
-        "description": spec.description,
-        "status": spec.status,
-        "is_featured": spec.featured,
-    }
+    lecture_titles = [title for _module, titles in spec.modules for title in titles]
     is_published = spec.status == Course.Status.PUBLISHED
-    course, _ = Course.objects.update_or_create(
+    course = Course.objects.create(
         slug=spec.slug,
-        defaults=fields,
-        # The publication date is set once, so the "newest" order stays as first seeded.
-        create_defaults={**fields, "published_at": published_at if is_published else None},
+        title=spec.title,
+        subtitle=spec.subtitle,
+        category=categories[spec.category],
+        level=spec.level,
+        price=Decimal(spec.price),
+        currency=settings.SITE_CURRENCY,
+        description=spec.description,
+        status=spec.status,
+        is_featured=spec.featured,
+        # Spread back in time, so the "newest" order stays as listed here.
+        published_at=timezone.now() - timedelta(days=7 * index + 1) if is_published else None,
+        duration_minutes=(sum(map(lecture_seconds, lecture_titles)) + 59) // 60,
     )
     instructors = []
     if spec.taught_by_demo_instructor:
         instructors.append(accounts["instructor@example.com"])
     if spec.colleague:
         instructors.append(accounts[spec.colleague])
-    course.instructors.set(instructors)
-    modules = sync_children(
-        Module,
-        course=course,
-        rows={
-            order: {"title": title, "is_published": True}
+    course.instructors.add(*instructors)
+    # In bulk: a query or two per course rather than several per row, so seeding stays quick
+    # on a networked database.
+    modules = Module.objects.bulk_create(
+        [
+            Module(course=course, order=order, title=title, is_published=True)
             for order, (title, _lectures) in enumerate(spec.modules)
-        },
+        ]
     )
-    total_seconds = sum(seed_lectures(modules[order], spec, order) for order in modules)
-    minutes = (total_seconds + 59) // 60
-    if course.duration_minutes != minutes:
-        course.duration_minutes = minutes
-        course.save(update_fields=["duration_minutes"])
-    return course
+    lectures = [
+        lecture
+        for module_order, module in enumerate(modules)
+        for lecture in demo_lectures(module, spec, module_order)
+    ]
+    Lecture.objects.bulk_create(lectures)
+    return course, True
 
 
-def sync_children(model, *, rows: dict[int, dict], **parent) -> dict:
-    """Create or update the children of one parent, keyed by their order, in bulk.
-
-    Returns {order: instance}. A row per object with update_or_create would cost several
-    queries each and make seeding slow on a networked database.
-    """
-    existing = {obj.order: obj for obj in model.objects.filter(**parent)}
-    new, changed = [], []
-    for order, values in rows.items():
-        obj = existing.get(order)
-        if obj is None:
-            existing[order] = obj = model(**parent, order=order, **values)
-            new.append(obj)
-        elif any(getattr(obj, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(obj, name, value)
-            changed.append(obj)
-    model.objects.bulk_create(new)
-    if changed:
-        model.objects.bulk_update(changed, list(next(iter(rows.values()))))
-    return {order: existing[order] for order in rows}
+def lecture_seconds(title: str) -> int:
+    return (6 + (len(title) % 10)) * 60
 
 
-def seed_lectures(module: Module, spec: CourseSpec, module_order: int) -> int:
-    """Create or update one module's lectures; returns their total duration in seconds."""
-    rows = {}
+def demo_lectures(module: Module, spec: CourseSpec, module_order: int) -> list[Lecture]:
+    """One module's lectures, unsaved."""
+    lectures = []
     for position, title in enumerate(spec.modules[module_order][1]):
         # Every third lecture is a video where the course has one; the rest are text.
         is_video = bool(spec.video[1]) and position % 3 == 1
-        rows[position] = {
-            "title": title,
-            "kind": Lecture.Kind.VIDEO if is_video else Lecture.Kind.TEXT,
-            "body": lecture_body(spec.title, title),
-            "video_provider": spec.video[0] if is_video else "",
-            "video_id": spec.video[1] if is_video else "",
-            "duration_seconds": (6 + (len(title) % 10)) * 60,
-            "is_free_preview": module_order == 0 and position == 0,
-            "is_published": True,
-        }
-    sync_children(Lecture, module=module, rows=rows)
-    return sum(row["duration_seconds"] for row in rows.values())
+        lectures.append(
+            Lecture(
+                module=module,
+                order=position,
+                title=title,
+                kind=Lecture.Kind.VIDEO if is_video else Lecture.Kind.TEXT,
+                body=lecture_body(spec.title, title),
+                video_provider=spec.video[0] if is_video else "",
+                video_id=spec.video[1] if is_video else "",
+                duration_seconds=lecture_seconds(title),
+                is_free_preview=module_order == 0 and position == 0,
+                is_published=True,
+            )
+        )
+    return lectures
 
 
-def seed_reviews(courses: dict[str, Course], accounts: dict[str, User]) -> None:
+def seed_reviews(courses: list[Course], accounts: dict[str, User]) -> None:
+    """Reviews of courses just created (their reviewers enrolled first)."""
     reviewers = [accounts[email] for email, _name in REVIEWERS]
-    for spec in COURSES:
-        course = courses[spec.slug]
+    specs = {spec.slug: spec for spec in COURSES}
+    for course in courses:
+        spec = specs[course.slug]
         for reviewer, rating in zip(reviewers, spec.reviews, strict=False):
             enrollment_create(student=reviewer, course=course, source=Enrollment.Source.ADMIN)
-            Review.objects.update_or_create(
+            Review.objects.get_or_create(
                 course=course,
                 student=reviewer,
                 defaults={"rating": rating, "text": REVIEW_TEXTS[rating], "is_visible": True},
@@ -497,9 +497,12 @@ def seed_reviews(courses: dict[str, Course], accounts: dict[str, User]) -> None:
         course.save(update_fields=["rating_average", "rating_count"])
 
 
-def seed_student_progress(courses: dict[str, Course], student: User) -> None:
-    for slug, completed in STUDENT_PROGRESS.items():
-        course = courses[slug]
+def seed_student_progress(courses: list[Course], student: User) -> None:
+    """The demo student's enrollments and completions in courses just created."""
+    for course in courses:
+        completed = STUDENT_PROGRESS.get(course.slug)
+        if not completed:
+            continue
         enrollment, _ = enrollment_create(student=student, course=course)
         lectures = list(
             Lecture.objects.filter(module__course=course, is_published=True).order_by(

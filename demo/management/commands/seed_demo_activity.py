@@ -1,13 +1,17 @@
 """Demo activity for the dashboards: learners, orders, enrollments, completions, reviews.
 
-Run after `seed_demo`. Idempotent: every row is looked up by a natural key and its dates are
-set to the same values on each run. Development only.
+Run after `seed_demo`. A learner's activity (enrollments, orders, completions, reviews) is
+made with the learner, once: running it again creates nothing for learners that exist and
+changes nothing an admin did since (a refund, a revoked enrollment, a hidden review, a course
+published or unpublished). A deleted demo learner is made again, with its activity.
+Development only: the learners' password is printed.
 """
 
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Avg, Count, Q
@@ -19,6 +23,7 @@ from payments.models import Order
 from progress.models import Enrollment, LectureCompletion, Review
 
 LEARNERS = 24
+LEARNER_PASSWORD = "edusphere-learner"  # noqa: S105  (development only, printed)  # nosec B105
 COURSES_PER_LEARNER = 3
 SECOND_CURRENCY = "eur"
 REVIEW_TEXTS = [
@@ -36,20 +41,26 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("seed_demo_activity is for development only (DEBUG=False).")
-        courses = list(Course.objects.published().order_by("id"))
-        if not courses:
-            raise CommandError("No published courses: run `manage.py seed_demo` first.")
         with transaction.atomic():
-            self._second_currency(courses)
-            learners = self._learners()
-            touched = self._activity(learners, courses)
-            self._refresh_counters(touched)
+            learners, new = self._learners()
+            if new:
+                courses = list(Course.objects.published().order_by("id"))
+                if not courses:  # rolls the learners back too
+                    raise CommandError("No published courses: run `manage.py seed_demo` first.")
+                if len(new) == len(learners):  # first run only: then a currency is the admin's
+                    self._second_currency(courses)
+                touched = self._activity(learners, new, courses)
+                self._refresh_counters(touched)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo activity: {len(learners)} learners, "
+                f"Demo activity: {len(learners)} learners ({len(new)} created now), "
                 f"{Enrollment.objects.filter(student__in=learners).count()} enrollments, "
                 f"{Order.objects.filter(student__in=learners).count()} orders."
             )
+        )
+        self.stdout.write(
+            f"Demo learners (development only): demo-learner-01@example.com to "
+            f"demo-learner-{LEARNERS:02d}@example.com, password {LEARNER_PASSWORD}"
         )
 
     def _second_currency(self, courses):
@@ -63,19 +74,24 @@ class Command(BaseCommand):
         self.stdout.write(f"{course.title} is now priced in {SECOND_CURRENCY.upper()}.")
 
     def _learners(self):
-        learners = []
-        for n in range(1, LEARNERS + 1):
-            user = User.objects.filter(email=f"demo-learner-{n:02d}@example.com").first()
+        """All demo learners, and the set of those created now (missing until now)."""
+        emails = [f"demo-learner-{n:02d}@example.com" for n in range(1, LEARNERS + 1)]
+        existing = {user.email: user for user in User.objects.filter(email__in=emails)}
+        password = None  # hashed once: the hasher is slow on purpose
+        learners, new = [], set()
+        for n, email in enumerate(emails, start=1):
+            user = existing.get(email)
             if user is None:
-                user = User.objects.create_user(
-                    email=f"demo-learner-{n:02d}@example.com",
-                    name=f"Demo Learner {n}",
-                    role=Role.STUDENT,
-                )  # No password: these accounts exist for the figures, not to log in.
+                password = password or make_password(LEARNER_PASSWORD)
+                user = User(email=email, name=f"Demo Learner {n}", password=password)
+                user.set_role(Role.STUDENT)
+                user.save()
+                new.add(user.pk)
             learners.append(user)
-        return learners
+        return learners, new
 
-    def _activity(self, learners, courses):
+    def _activity(self, learners, new, courses):
+        """The activity of the learners created now (`new`, their ids)."""
         now = timezone.now()
         lectures = {
             course.pk: list(
@@ -99,6 +115,8 @@ class Command(BaseCommand):
         for when, i, k, learner, course in plan:
             refund = course.price > 0 and not refunded_one
             refunded_one = refunded_one or refund
+            if learner.pk not in new:
+                continue  # made with the learner, once; the admin's since
             enrollment = self._enroll(learner, course, when, revoked=refund)
             if course.price > 0:
                 self._order(learner, course, enrollment, when, refund=refund)
@@ -112,23 +130,26 @@ class Command(BaseCommand):
 
     def _enroll(self, learner, course, when, *, revoked):
         source = Enrollment.Source.PAID if course.price > 0 else Enrollment.Source.FREE
-        enrollment, _ = Enrollment.objects.get_or_create(
-            student=learner, course=course, defaults={"source": source}
+        enrollment, created = Enrollment.objects.get_or_create(
+            student=learner,
+            course=course,
+            defaults={
+                "source": source,
+                "status": Enrollment.Status.REVOKED if revoked else Enrollment.Status.ACTIVE,
+                "revoked_at": when + timedelta(days=2) if revoked else None,
+            },
         )
-        Enrollment.objects.filter(pk=enrollment.pk).update(
-            source=source,
-            enrolled_at=when,
-            status=Enrollment.Status.REVOKED if revoked else Enrollment.Status.ACTIVE,
-            revoked_at=when + timedelta(days=2) if revoked else None,
-        )
-        enrollment.refresh_from_db()
+        if created:
+            # enrolled_at is set on insert; the demo's is in the past.
+            Enrollment.objects.filter(pk=enrollment.pk).update(enrolled_at=when)
+            enrollment.enrolled_at = when
         return enrollment
 
     def _order(self, learner, course, enrollment, when, *, refund):
         amount = Decimal(course.price)
         # Past history written as it ended, not lived through payments.lifecycle. Marked as
         # test payments (no money moved), so a DEBUG demo site can refund them for a try.
-        order, _ = Order.objects.update_or_create(
+        order, created = Order.objects.get_or_create(
             stripe_session_id=f"cs_demo_{learner.pk}_{course.pk}",
             defaults={
                 "student": learner,
@@ -146,8 +167,9 @@ class Command(BaseCommand):
                 "refunded_amount": amount if refund else None,
             },
         )
-        # created_at is set on insert; the demo order was made just before it was paid.
-        Order.objects.filter(pk=order.pk).update(created_at=when - timedelta(minutes=5))
+        if created:
+            # created_at is set on insert; the demo order was made just before it was paid.
+            Order.objects.filter(pk=order.pk).update(created_at=when - timedelta(minutes=5))
 
     def _complete(self, enrollment, done, all_lectures, when, now):
         LectureCompletion.objects.bulk_create(
@@ -162,7 +184,7 @@ class Command(BaseCommand):
         )
 
     def _review(self, learner, course, *, rating, hidden):
-        Review.objects.update_or_create(
+        Review.objects.get_or_create(
             course=course,
             student=learner,
             defaults={
