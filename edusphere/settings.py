@@ -33,7 +33,10 @@ if not DEBUG:
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
-SITE_NAME = "Edu Sphere"
+SITE_NAME = env.str("SITE_NAME", default="Edu Sphere")
+# The sites framework's row, which allauth's email greets with and puts in its subjects
+# ("[Edu Sphere] ..."), kept equal to SITE_NAME and SITE_URL's host on migrate (core.sites).
+SITE_ID = 1
 SITE_CURRENCY = env.str("SITE_CURRENCY", default="usd").lower()
 
 INSTALLED_APPS = [
@@ -46,6 +49,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sites",
     "django.contrib.postgres",
     "allauth",
     "allauth.account",
@@ -215,7 +219,6 @@ ACCOUNT_FORMS = {
     "add_email": "accounts.forms.AddEmailForm",
 }
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Edu Sphere] "
 # An account has one address; a change waits, one at a time, until the new one is verified
 # (accounts.forms.AddEmailForm, AccountAdapter.confirm_email). allauth's ACCOUNT_CHANGE_EMAIL
 # does the same only for accounts whose current address is verified: on the others it takes
