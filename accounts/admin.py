@@ -48,7 +48,7 @@ class UserAddForm(_ActorFormMixin, AdminUserCreationForm):
 class UserEditForm(_ActorFormMixin, UserChangeForm):
     class Meta:
         model = User
-        fields = ("email", "password", "name", "phone", "avatar", "role", "is_active")
+        fields = ("email", "password", "name", "phone", "avatar", "bio", "role", "is_active")
 
     def clean_email(self):
         return User.objects.normalize_email(self.cleaned_data["email"]).lower()
@@ -68,7 +68,7 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserAddForm
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Profile"), {"fields": ("name", "phone", "avatar")}),
+        (_("Profile"), {"fields": ("name", "phone", "avatar", "bio")}),
         (
             _("Access"),
             {

@@ -1,5 +1,5 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +60,10 @@ class User(AbstractUser):
     name = models.CharField(_("name"), max_length=150, blank=True)
     avatar = models.ImageField(
         _("avatar"), upload_to="avatars/", blank=True, validators=[validate_image_upload]
+    )
+    # max_length sizes the form field; the validator holds it for every full_clean().
+    bio = models.TextField(
+        _("bio"), blank=True, max_length=2000, validators=[MaxLengthValidator(2000)]
     )
     phone = models.CharField(_("phone"), max_length=24, blank=True, validators=[phone_validator])
     role = models.CharField(_("role"), max_length=16, choices=Role, default=Role.STUDENT)

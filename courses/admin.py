@@ -51,6 +51,8 @@ class CourseAdminForm(forms.ModelForm):
             "instructors",
             "status",
             "description",
+            "what_you_will_learn",
+            "requirements",
             "level",
             "thumbnail",
             "intro_video_url",
@@ -107,6 +109,8 @@ class CourseAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "description",
+                    "what_you_will_learn",
+                    "requirements",
                     "level",
                     "thumbnail",
                     "intro_video_url",

@@ -23,6 +23,10 @@ def private_storage():
     return private_media_storage
 
 
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
 class Category(models.Model):
     name = models.CharField(_("name"), max_length=80, unique=True)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -73,6 +77,12 @@ class Course(models.Model):
         limit_choices_to={"role": "instructor"},
     )
     description = models.TextField(_("description"), blank=True)
+    what_you_will_learn = models.TextField(
+        _("what you will learn"), blank=True, help_text=_("One item per line.")
+    )
+    requirements = models.TextField(
+        _("requirements"), blank=True, help_text=_("One item per line.")
+    )
     level = models.CharField(_("level"), max_length=16, choices=Level, default=Level.BEGINNER)
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=0)
     price = models.DecimalField(
@@ -133,6 +143,16 @@ class Course(models.Model):
     @property
     def is_free(self) -> bool:
         return self.price == 0
+
+    @property
+    def learning_outcomes(self) -> list[str]:
+        """The "what you will learn" items: one per non-empty line."""
+        return _lines(self.what_you_will_learn)
+
+    @property
+    def requirement_items(self) -> list[str]:
+        """The requirements: one per non-empty line."""
+        return _lines(self.requirements)
 
     @property
     def is_published(self) -> bool:
