@@ -1,3 +1,5 @@
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -62,10 +64,47 @@ class UserEditForm(_ActorFormMixin, UserChangeForm):
         return cleaned
 
 
+class EmailAddressInline(admin.TabularInline):
+    """The account's address and any pending change (allauth's records), on the user's page
+    instead of a second "Accounts" section."""
+
+    model = EmailAddress
+    fields = ("email", "verified", "primary")
+    readonly_fields = ("email", "verified", "primary")
+    extra = 0
+    can_delete = True  # drops a pending change
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AuthenticatorInline(admin.TabularInline):
+    """Two-factor authenticators: an admin deletes them for someone who lost their phone."""
+
+    model = Authenticator
+    fields = ("type", "created_at", "last_used_at")
+    readonly_fields = ("type", "created_at", "last_used_at")
+    extra = 0
+    verbose_name = _("two-factor authenticator")
+    verbose_name_plural = _("two-factor authenticators")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+# Shown inline on the user instead: one "Accounts" section in the admin.
+admin.site.unregister(EmailAddress)
+admin.site.unregister(Authenticator)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
+    inlines = [EmailAddressInline, AuthenticatorInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # a new user has neither yet
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Profile"), {"fields": ("name", "phone", "avatar", "bio")}),

@@ -157,6 +157,7 @@ class AdminDashboard:
     new_enrollments: int
     new_free_enrollments: int
     new_paid_enrollments: int
+    new_granted_enrollments: int
     orders_needing_review: int
     revenue: list[CurrencyRevenue]
     revenue_by_bucket: dict[str, list[tuple[date, Decimal]]]
@@ -187,6 +188,7 @@ def admin_dashboard(*, range_key: str, now: datetime | None = None) -> AdminDash
         new=Count("id", filter=in_period),
         new_free=Count("id", filter=in_period & Q(source=Enrollment.Source.FREE)),
         new_paid=Count("id", filter=in_period & Q(source=Enrollment.Source.PAID)),
+        new_granted=Count("id", filter=in_period & Q(source=Enrollment.Source.ADMIN)),
     )
     period_enrollments = active.filter(enrolled_at__gte=start) if start else active
 
@@ -270,6 +272,7 @@ def admin_dashboard(*, range_key: str, now: datetime | None = None) -> AdminDash
         new_enrollments=enrollment_figures["new"],
         new_free_enrollments=enrollment_figures["new_free"],
         new_paid_enrollments=enrollment_figures["new_paid"],
+        new_granted_enrollments=enrollment_figures["new_granted"],
         orders_needing_review=needing_review,
         revenue=revenue,
         revenue_by_bucket=revenue_by_bucket,

@@ -14,6 +14,11 @@ class EnrollmentAdminForm(forms.ModelForm):
         model = Enrollment
         fields = ["student", "course", "source"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "source" in self.fields:
+            self.fields["source"].initial = Enrollment.Source.ADMIN
+
     def clean_course(self):
         course = self.cleaned_data["course"]
         if course.status != Course.Status.PUBLISHED:
@@ -27,7 +32,8 @@ class EnrollmentAdmin(admin.ModelAdmin):
     list_display = ["student", "course", "status", "source", "enrolled_at", "completed_at"]
     list_filter = ["status", "source", "enrolled_at"]
     search_fields = ["student__email", "student__name", "course__title"]
-    raw_id_fields = ["student", "course"]
+    # Granting access: pick the student and the course by name or email, not by numeric id.
+    autocomplete_fields = ["student", "course"]
     list_select_related = ["student", "course"]
     readonly_fields = [
         "status",

@@ -29,6 +29,8 @@ def test_all_time_figures(shop):
     # 10 enrollments, 2 revoked.
     assert d.active_enrollments == 8
     assert (d.new_enrollments, d.new_free_enrollments, d.new_paid_enrollments) == (8, 3, 4)
+    # The breakdown adds up: the rest were granted by an admin.
+    assert d.new_granted_enrollments == 1
     assert d.orders_needing_review == 1
     # usd: 50 paid, 50 paid and fully refunded, 50 paid with 20 refunded; the needs-review
     # order is left out. eur: two orders of 45. Never one total across currencies.
@@ -78,6 +80,12 @@ def test_last_12_months_and_30_days(shop):
         2,
         2,
     )
+    for figures in (year, month):
+        assert figures.new_enrollments == (
+            figures.new_free_enrollments
+            + figures.new_paid_enrollments
+            + figures.new_granted_enrollments
+        )
     # Current state does not depend on the period.
     assert (month.students, month.active_enrollments, month.orders_needing_review) == (5, 8, 1)
 
@@ -149,6 +157,7 @@ def test_admin_index_shows_the_dashboard_above_the_app_list(client, shop):
     assert figure(html, "archived-courses") == "1"
     assert figure(html, "active-enrollments") == "8"
     assert figure(html, "needs-review") == "1"
+    assert "3 free, 3 paid, 0 granted by admins" in html  # the last 12 months
     assert re.search(r'data-currency="usd">.*?data-net>80\.00 USD<', html, re.S)
     assert re.search(r'data-currency="eur">.*?data-net>45\.00 EUR<', html, re.S)
     assert 'aria-labelledby="revenue-usd-title revenue-usd-desc"' in html
