@@ -33,6 +33,10 @@ class Enrollment(models.Model):
     source = models.CharField(_("source"), max_length=8, choices=Source, default=Source.FREE)
     enrolled_at = models.DateTimeField(_("enrolled"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # When the student first finished every published lecture (services.lecture_complete).
+    # Kept, never cleared or moved: a course that gains lectures later reads as in progress
+    # again (pages show "Completed" only while progress is 100%), and the date stays the
+    # first finish, as the one-time congratulation did.
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     # Where the student was last, for "Continue".
     last_lecture = models.ForeignKey(

@@ -1,12 +1,15 @@
 """Reads of the progress app: the unlock rule, progress, enrollments, reviews."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from html import unescape
 
 from django.db.models import F
 from django.http import Http404
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from core import cache
 from courses.markdown import RENDERER_FINGERPRINT, render_markdown
@@ -141,9 +144,10 @@ class CourseOutline:
 
         Students at the same point of a course see the same outline, so they share one
         cached rendering (the unlock rule makes most completions a prefix of the course).
+        Whether the user is enrolled is part of it: "Preview" labels are for visitors only.
         """
         states = (f"{item.state[0]}{item.is_published:d}" for item in self.items)
-        return f"{self.can_manage:d}{''.join(states)}"
+        return f"{self.can_manage:d}{self.enrollment is not None:d}{''.join(states)}"
 
     def state_of(self, lecture_id: int) -> LectureState | None:
         """None when the lecture is not in this user's outline (other course, unpublished)."""
@@ -243,7 +247,7 @@ OUTLINE_ROWS = cache.Kind(
 )
 LECTURE_PAGE = cache.Kind(
     "lecture-page",
-    shape=(Lecture, "body_html", RENDERER_FINGERPRINT),
+    shape=(Lecture, "body_html", RENDERER_FINGERPRINT, "without-title-heading"),
     versions=_content,
     timeout=SHARED_TIMEOUT_SECONDS,
 )
@@ -378,13 +382,33 @@ def _outline(
     return CourseOutline(course, enrollment, can_manage, items, completed_ids, content_version)
 
 
+_LEADING_HEADING = re.compile(r"\A\s*<h([1-3])>(.*?)</h\1>\s*", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def without_title_heading(body_html: str, title: str) -> SafeString:
+    """The rendered body without a first heading that only repeats the lecture's title.
+
+    The player shows the title as the page's heading; bodies often open with it again.
+    """
+    match = _LEADING_HEADING.match(body_html)
+    if match and _words(unescape(_TAG.sub("", match[2]))) == _words(title):
+        body_html = body_html[match.end() :]
+    # Cut from HTML the sanitiser made: a whole element at its start goes, nothing is added.
+    return mark_safe(body_html)  # noqa: S308  # nosec B308 B703
+
+
 def _lecture_with_body(lecture_id: int) -> Lecture | None:
     lecture = Lecture.objects.filter(pk=lecture_id).first()
     if lecture is not None:
         # Rendered with the cached lecture: Markdown and sanitising cost more than the rest
         # of reading it, and the result is the same for every learner until the lecture
         # changes (which moves the content version).
-        lecture.body_html = render_markdown(lecture.body)
+        lecture.body_html = without_title_heading(render_markdown(lecture.body), lecture.title)
     return lecture
 
 

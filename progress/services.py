@@ -98,7 +98,9 @@ def lecture_complete(*, user, course: Course, lecture: Lecture) -> LectureComple
     Checks the unlock rule again: a locked lecture, or one outside the user's outline, raises
     PermissionDenied and writes nothing. A free preview opened without an enrollment has no
     progress to record: returns None. The course completes (``completed_at``, notification)
-    exactly once, when every published lecture is done.
+    exactly once, when every published lecture is done; ``completed_at`` is kept when the
+    course later gains lectures (pages show the course as complete only at 100%), so
+    finishing those neither moves the date nor congratulates again.
     """
     if not user.is_authenticated:
         raise PermissionDenied

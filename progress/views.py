@@ -130,15 +130,21 @@ def complete(request, slug, lecture_id):
         user=request.user, course=course, can_manage=outline.can_manage
     )
     item = outline.state_of(lecture_id)
+    _previous, following = outline.neighbours(item.lecture.pk)
+    finished = outline.is_complete and outline.enrollment is not None
+    go_on = not finished and following is not None and following.is_open
     if request.htmx:
         # The fragments need only the outline entry's id and title, not the whole lecture.
         context = _player_context(course, outline, item, item.lecture)
+        # Keyboard focus stays on what comes next (htmx focuses the swapped [autofocus]).
+        context["focus"] = "complete" if finished else "next" if go_on else "status"
         return render(request, "progress/_complete_response.html", context)
-    if outline.is_complete and outline.enrollment is not None:
+    if finished:
         messages.success(request, _("You completed the course. Well done!"))
-    _previous, following = outline.neighbours(item.lecture.pk)
-    target = following if following is not None and following.is_open else item
-    return redirect(target.url)
+    # Without JavaScript: the next lecture's lesson, else this lecture's completion panel.
+    if go_on:
+        return redirect(f"{following.url}#lesson")
+    return redirect(f"{item.url}#lecture-complete")
 
 
 @require_GET

@@ -54,9 +54,22 @@ def test_my_learning_lists_active_enrollments_with_progress(student_client, stud
 
 
 def test_my_learning_shows_a_completed_badge(student_client, student, course):
-    EnrollmentFactory(student=student, course=course, completed_at=timezone.now())
+    enrollment = EnrollmentFactory(student=student, course=course, completed_at=timezone.now())
+    LectureCompletion.objects.bulk_create(
+        LectureCompletion(enrollment=enrollment, lecture=lecture)
+        for lecture in lectures_in_order(course)
+    )
 
     assert "✓ Completed" in student_client.get(MY_LEARNING).content.decode()
+
+
+def test_my_learning_says_completed_only_while_every_lecture_is_done(
+    student_client, student, course
+):
+    # Finished once, then the course gained lectures: in progress again.
+    EnrollmentFactory(student=student, course=course, completed_at=timezone.now())
+
+    assert "Completed" not in student_client.get(MY_LEARNING).content.decode()
 
 
 def test_my_learning_empty_state_links_to_the_catalog(student_client):
