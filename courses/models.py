@@ -15,12 +15,15 @@ from core.uploads import (
     validate_image_upload,
     validate_video_upload,
 )
-from courses.video import VideoProvider, embed_url
+from courses.video import VideoProvider, embed_url, parse_video_url
 
 
 def private_storage():
     """Paid lecture media go to the private storage (access-checked delivery)."""
     return private_media_storage
+
+
+COVER_COUNT = 6  # static/img/covers/cover-<n>.svg
 
 
 def _lines(text: str) -> list[str]:
@@ -43,6 +46,11 @@ class Category(models.Model):
 
     def get_absolute_url(self):
         return f"{reverse('courses:catalog')}?category={self.slug}"
+
+    @property
+    def accent(self) -> int:
+        """Which of the cover colours (static/img/covers) stands for this category."""
+        return (self.pk or 0) % COVER_COUNT
 
 
 class CourseQuerySet(cache.TrackedQuerySet):
@@ -143,6 +151,21 @@ class Course(models.Model):
     @property
     def is_free(self) -> bool:
         return self.price == 0
+
+    @property
+    def intro_embed_url(self) -> str:
+        """The promo video's embed address (YouTube/Vimeo only, as for lectures), or ""."""
+        if not self.intro_video_url:
+            return ""
+        try:
+            return embed_url(*parse_video_url(self.intro_video_url))
+        except ValidationError:
+            return ""
+
+    @property
+    def placeholder_image(self) -> str:
+        """The static cover shown while a course has no thumbnail: one per category."""
+        return f"img/covers/cover-{(self.category_id or 0) % COVER_COUNT}.svg"
 
     @property
     def learning_outcomes(self) -> list[str]:

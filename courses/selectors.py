@@ -91,8 +91,17 @@ def categories_with_counts() -> QuerySet[Category]:
 
 
 def public_course(*, slug: str) -> Course:
-    """The published course with `slug`, or 404: drafts and archived courses are not public."""
-    return get_object_or_404(_public_courses(), slug=slug)
+    """The published course with `slug`, or 404: drafts and archived courses are not public.
+
+    Its instructors come with what the course page shows of them (photo and bio).
+    """
+    users = (
+        get_user_model().objects.only("id", "name", "email", "avatar", "bio").order_by("name", "id")
+    )
+    courses = Course.objects.published().select_related("category")
+    return get_object_or_404(
+        courses.prefetch_related(Prefetch("instructors", queryset=users)), slug=slug
+    )
 
 
 def course_detail_outline(*, course: Course) -> list[Module]:

@@ -55,7 +55,14 @@ def catalog_page_key(request) -> str | None:
 @cache_for_anonymous(key=catalog_page_key)
 def catalog(request):
     form = CatalogFilterForm(request.GET)
-    courses = selectors.course_catalog(**form.filters())
+    filters = form.filters()
+    courses = selectors.course_catalog(**filters)
     # get_page turns a missing, malformed or out-of-range page into the first or last page.
     page = Paginator(courses, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "courses/catalog.html", {"form": form, "page": page})
+    # How many filters besides the search are set: their panel starts open on phones then.
+    filters_active = sum(1 for name, value in filters.items() if name != "q" and value)
+    return render(
+        request,
+        "courses/catalog.html",
+        {"form": form, "page": page, "filters_active": filters_active},
+    )

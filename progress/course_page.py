@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from courses import selectors as course_selectors
 from courses.page_cache import cache_for_anonymous
-from progress.selectors import active_enrollment, visible_reviews
+from progress.selectors import active_enrollment, rating_breakdown, visible_reviews
 
 REVIEWS_PAGE_SIZE = 10
 
@@ -18,17 +18,22 @@ REVIEWS_PAGE_SIZE = 10
 def course_detail(request, slug):
     course = course_selectors.public_course(slug=slug)
     modules = course_selectors.course_detail_outline(course=course)
-    reviews = Paginator(visible_reviews(course=course), REVIEWS_PAGE_SIZE).get_page(
-        request.GET.get("reviews_page")
-    )
+    ratings = rating_breakdown(course=course)
+    paginator = Paginator(visible_reviews(course=course), REVIEWS_PAGE_SIZE)
+    # The breakdown counted the same reviews: the paginator need not count them again.
+    paginator.count = ratings.total
+    enrollment = active_enrollment(user=request.user, course=course)
+    lectures = [lecture for module in modules for lecture in module.outline_lectures]
     return render(
         request,
         "courses/detail.html",
         {
             "course": course,
             "modules": modules,
-            "lecture_count": sum(len(module.outline_lectures) for module in modules),
-            "enrollment": active_enrollment(user=request.user, course=course),
-            "reviews": reviews,
+            "lecture_count": len(lectures),
+            "preview_count": sum(1 for lecture in lectures if lecture.is_free_preview),
+            "enrollment": enrollment,
+            "reviews": paginator.get_page(request.GET.get("reviews_page")),
+            "ratings": ratings,
         },
     )

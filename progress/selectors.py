@@ -516,3 +516,43 @@ def _learning_cards(user) -> list[LearningCard]:
             )
         )
     return cards
+
+
+@dataclass(frozen=True, slots=True)
+class RatingBar:
+    stars: int
+    count: int
+    percent: int  # of all visible reviews, rounded to the nearest whole number
+
+
+@dataclass(frozen=True, slots=True)
+class RatingBreakdown:
+    total: int
+    average: float  # of the visible reviews; 0 without any
+    bars: list[RatingBar]  # 5 stars first
+
+
+def rating_breakdown(*, course) -> RatingBreakdown:
+    """How many visible reviews gave `course` each number of stars: one query.
+
+    Counts the same reviews as `visible_reviews` (hidden ones are left out), so its total
+    is that list's length.
+    """
+    from django.db.models import Count
+
+    counts = dict(
+        Review.objects.filter(course=course, is_visible=True)
+        .order_by()
+        .values("rating")
+        .annotate(n=Count("id"))
+        .values_list("rating", "n")
+    )
+    total = sum(counts.values())
+    bars = [
+        RatingBar(
+            stars, counts.get(stars, 0), round(counts.get(stars, 0) * 100 / total) if total else 0
+        )
+        for stars in range(5, 0, -1)
+    ]
+    average = sum(stars * n for stars, n in counts.items()) / total if total else 0.0
+    return RatingBreakdown(total=total, average=average, bars=bars)

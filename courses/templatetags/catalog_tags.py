@@ -25,3 +25,13 @@ def duration(minutes) -> str:
 def markdown(text) -> str:
     """Course descriptions are Markdown; the renderer sanitises the HTML it returns."""
     return render_markdown(text)
+
+
+@register.filter
+def stars(rating) -> str:
+    """A rating out of 5 as five stars, rounded to the nearest whole star: '★★★★☆'."""
+    try:
+        full = max(0, min(5, round(float(rating))))
+    except (TypeError, ValueError):
+        return ""
+    return "★" * full + "☆" * (5 - full)

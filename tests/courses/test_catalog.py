@@ -72,10 +72,13 @@ def test_cards_show_what_a_visitor_needs_to_choose(client, catalog):
     assert "Advanced" in html
     assert "49.00 USD" in html
     assert "Free" in html
-    assert "4.9 out of 5" in html
+    assert "<strong>4.9</strong>" in html
+    assert "★★★★★" in html
+    assert "out of 5" in html
     assert "(30 ratings)" in html
     assert "3 h 20 min" in html
-    assert "/static/img/course-placeholder.svg" in html
+    # Courses without a thumbnail show their category's cover, not one grey placeholder.
+    assert re.search(r"/static/img/covers/cover-\d\.svg", html)
     assert "style=" not in html
 
 

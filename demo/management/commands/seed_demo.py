@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import Role, User, staff_flags_for
 from courses.models import Category, Course, Lecture, Module
 from courses.video import VideoProvider
+from demo.thumbnails import course_thumbnail_add
 from progress.models import Enrollment, LectureCompletion, Review
 from progress.services import enrollment_create
 
@@ -346,14 +347,19 @@ class Command(BaseCommand):
         with transaction.atomic():
             accounts = seed_accounts()
             categories = seed_categories()
-            created = []
+            created, seeded = [], []
             for spec in COURSES:
                 course, is_new = seed_course(spec, categories, accounts)
+                seeded.append(course)
                 if is_new:
                     created.append(course)
             # A course's reviews and the demo student's progress are made with the course.
             seed_reviews(created, accounts)
             seed_student_progress(created, accounts["student@example.com"])
+        # A generated thumbnail for each demo course without one (one an admin uploaded is
+        # kept); after the transaction, since files are not rolled back with it.
+        for course in seeded:
+            course_thumbnail_add(course)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(COURSES)} courses ({len(created)} created now; "
