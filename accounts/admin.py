@@ -103,8 +103,6 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserAddForm
     inlines = [EmailAddressInline, AuthenticatorInline]
 
-    def get_inlines(self, request, obj):
-        return self.inlines if obj is not None else []  # a new user has neither yet
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Profile"), {"fields": ("name", "phone", "avatar", "bio")}),
@@ -136,6 +134,9 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("email",)
     filter_horizontal = ()
     actions = ["deactivate_users"]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # a new user has neither yet
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

@@ -37,10 +37,35 @@ class AddEmailForm(AllauthAddEmailForm):
         return super().save(request)
 
 
+class AvatarInput(forms.ClearableFileInput):
+    """The current photo (or the name's initial), a file picker and "Remove my photo";
+    static/js/avatar.js previews a newly picked file before it is uploaded."""
+
+    template_name = "forms/widgets/avatar.html"
+    initial_letter = ""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["initial_letter"] = self.initial_letter
+        return context
+
+
 class ProfileForm(forms.ModelForm):
-    """Only these three fields can change here; email, role and staff flags are not fields."""
+    """Only these fields can change here; email, role and staff flags are not fields. The
+    bio is shown with courses, so only instructors and admins have it."""
 
     class Meta:
         model = User
-        fields = ["name", "avatar", "phone"]
-        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
+        fields = ["name", "avatar", "phone", "bio"]
+        widgets = {
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "avatar": AvatarInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+            "bio": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not (self.instance.is_instructor or self.instance.is_admin):
+            del self.fields["bio"]
+        self.fields["avatar"].label = _("Photo")
+        self.fields["avatar"].widget.initial_letter = self.instance.display_name[:1].upper()

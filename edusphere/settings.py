@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django.contrib.sites",
     "django.contrib.postgres",
     "allauth",
@@ -85,6 +86,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "edusphere.urls"
+# Every form field through one template: templates/forms/field.html.
+FORM_RENDERER = "core.forms.SiteFormRenderer"
 
 TEMPLATES = [
     {
@@ -235,7 +238,7 @@ MFA_REQUIRED_FOR_ADMINS = env.bool("MFA_REQUIRED_FOR_ADMINS", default=not DEBUG)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Edu Sphere <noreply@localhost>")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <noreply@localhost>")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
