@@ -183,6 +183,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# An open notification socket re-validates its session (still there, same password, user
+# active) this often, whether or not the logout or account-change event reached it.
+NOTIFICATIONS_SOCKET_RECHECK_SECONDS = env.float(
+    "NOTIFICATIONS_SOCKET_RECHECK_SECONDS", default=60.0
+)
 # Rendered fragments whose key names every version they were made from (the outline of a
 # course at one content version and one learner state): the same in every process, so each
 # process keeps the recent ones in its own memory instead of asking Redis on every page.

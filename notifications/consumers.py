@@ -1,17 +1,30 @@
 """WebSocket at ws/notifications/: live notifications and the unread count for one user."""
 
+import asyncio
+import contextlib
 import json
 import logging
+import random
 import time
 from collections import deque
+from importlib import import_module
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from notifications import selectors, shards
 from notifications.models import Notification
-from notifications.services import notification_mark_read, shard_group_name, user_group_name
+from notifications.services import (
+    notification_mark_read,
+    session_digest,
+    shard_group_name,
+    user_group_name,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -21,9 +34,11 @@ CLOSE_TOO_FAST = 4429
 # The channel layer (Redis) is unreachable: the script reconnects later, with backoff. A
 # socket kept open would show the count but never a live event.
 CLOSE_UNAVAILABLE = 4503
-CLOSE_UNSUPPORTED_DATA = 1003  # binary frames
-CLOSE_TOO_BIG = 1009
-CLOSE_SERVER_ERROR = 1011
+# daphne (autobahn) lets an application close with 1000 or 3000-4999 only: any other code is
+# an error there, and the socket ends as a crash (1011) instead. Hence 4000 + an HTTP status.
+CLOSE_UNSUPPORTED_DATA = 4415  # binary frames
+CLOSE_TOO_BIG = 4413  # a text message over MAX_MESSAGE_BYTES
+CLOSE_SERVER_ERROR = 4500
 
 MAX_MESSAGE_BYTES = 1024
 RATE_LIMIT = 10  # client messages ...
@@ -31,6 +46,58 @@ RATE_WINDOW_SECONDS = 10.0  # ... per this many seconds, per socket
 
 # Group events carry everything they show and touch no database.
 LIVE_EVENTS = frozenset({"notification.created", "unread.count"})
+
+
+def _stored_session(session_key: str) -> dict:
+    """The session's data as stored now; {} once it is gone (deleted, flushed, expired).
+
+    Sessions kept in the database are read there, never from a cached copy: a row deleted
+    behind the cache's back (the admin, clearsessions, a flush while Redis was away) counts.
+    """
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    if not hasattr(store, "get_model_class"):
+        return store.load()  # a store without rows (cache, files, signed cookies)
+    row = (
+        store.get_model_class()
+        .objects.filter(session_key=session_key, expire_date__gt=timezone.now())
+        .first()
+    )
+    return store.decode(row.session_data) if row is not None else {}
+
+
+def session_is_current(*, session_key: str, user_id) -> bool:
+    """Whether the session a socket was opened with still logs `user_id` in: it exists, names
+    that user through a configured backend, the user is active, and the session's auth hash
+    still matches the user's password (Django's own rule, django.contrib.auth.get_user).
+    Two queries, neither through the cache."""
+    data = _stored_session(session_key)
+    if str(data.get(SESSION_KEY)) != str(user_id):
+        return False
+    if data.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+        return False
+    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    if user is None or not user.is_active:
+        return False
+    session_hash = data.get(HASH_SESSION_KEY)
+    if not session_hash:
+        return False
+    if constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return True
+    return any(
+        constant_time_compare(session_hash, fallback)
+        for fallback in user.get_session_auth_fallback_hash()
+    )
+
+
+def _mark_read(*, user, session_key: str, notification_id: int) -> bool:
+    """False, changing nothing, when the socket's session no longer holds."""
+    if not session_is_current(session_key=session_key, user_id=user.pk):
+        return False
+    # Another user's id, or one gone: nothing to say. Its unread.count event (on commit)
+    # updates every tab, this one included.
+    with contextlib.suppress(Notification.DoesNotExist):
+        notification_mark_read(user=user, notification_id=notification_id)
+    return True
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
@@ -42,8 +109,16 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     count changes; {"type": "notification", "notification": {...}, "unread_count": n} for
     each new notification; {"type": "pong"}.
     Client -> server: {"type": "ping"} and {"type": "mark_read", "id": n}; anything else that
-    is valid JSON is ignored. Oversized, binary or too frequent messages close the socket;
-    so does an unreachable channel layer at connect (4503, which the script retries).
+    is valid JSON is ignored. Oversized (4413), binary (4415) or too frequent (4429) messages
+    close the socket; so does an unreachable channel layer at connect (4503, which the script
+    retries).
+
+    A socket lives only as long as the session it was opened with (4401 when that ends): a
+    logout of that session closes it at once (`session.ended`), a changed password or active
+    flag has it re-validate at once (`sessions.check`), and whether or not those events get
+    through the channel layer, it re-validates its session from the database every
+    NOTIFICATIONS_SOCKET_RECHECK_SECONDS and before each mark_read (`session_is_current`).
+    Live events themselves never wait for the database.
     """
 
     group_name = None
@@ -51,6 +126,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     closing = False
     pending = None
     membership = None
+    rechecks = None
 
     channel_name = None
 
@@ -87,10 +163,14 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         # Accept before closing: a refused handshake reaches the browser as a bare 1006, and
         # the script needs 4401 to know it must not reconnect.
         await self.accept()
-        if user is None or not user.is_authenticated:
+        session = self.scope.get("session")
+        session_key = session.session_key if session is not None else None
+        if user is None or not user.is_authenticated or not session_key:
             await self._close(CLOSE_UNAUTHENTICATED)
             return
         self.user = user
+        self.session_key = session_key
+        self.session = session_digest(session_key)
         self.recent = deque(maxlen=RATE_LIMIT)
         # Bulk notifications that arrive before the first count is out wait here, so the
         # browser never sees an older count after a newer one.
@@ -120,6 +200,39 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         except BaseException:
             await self._leave()
             raise
+        self.rechecks = asyncio.ensure_future(
+            self._recheck_every(settings.NOTIFICATIONS_SOCKET_RECHECK_SECONDS)
+        )
+
+    async def _recheck_every(self, seconds: float) -> None:
+        # Spread over a quarter of the period: sockets opened together (a server restart)
+        # do not all query at once.
+        while not self.closing:
+            await asyncio.sleep(seconds * random.uniform(0.75, 1.0))  # noqa: S311 (timing only)
+            try:
+                await self._recheck()
+            except Exception:
+                logger.exception("Re-checking the session of user %s failed", self.user.pk)
+
+    async def _recheck(self) -> None:
+        if self.closing:
+            return
+        try:
+            current = await database_sync_to_async(session_is_current)(
+                session_key=self.session_key, user_id=self.user.pk
+            )
+        except Exception as error:
+            # Unverifiable is not valid. The script reconnects with backoff, through the full
+            # session check of a new handshake.
+            logger.warning(
+                "Notification socket of user %s closed: its session could not be checked (%r)",
+                self.user.pk,
+                error,
+            )
+            await self._close(CLOSE_UNAVAILABLE)
+            return
+        if not current:
+            await self._close(CLOSE_UNAUTHENTICATED)
 
     async def _join(self, user_id: int) -> None:
         self.group_name = user_group_name(user_id)
@@ -131,6 +244,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         await shards.join(self.channel_layer, self.shard_group, user_id, self)
 
     async def _leave(self) -> None:
+        if self.rechecks and self.rechecks is not asyncio.current_task():
+            self.rechecks.cancel()
         if self.membership:
             self.membership.cancel()
         # Each step on its own: with Redis down any of them may fail, and the rest must run.
@@ -184,21 +299,26 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             # bool is an int in Python; {"id": true} is not an id.
             if type(notification_id) is not int or not 0 < notification_id < 2**63:
                 return
-            try:
-                # Its unread.count event (on commit) updates every tab, this one included.
-                await database_sync_to_async(notification_mark_read)(
-                    user=self.user, notification_id=notification_id
-                )
-            except Notification.DoesNotExist:
-                return  # not this user's, or gone: nothing to say
+            # Acting for the user: the session must still hold, checked in the same hop.
+            current = await database_sync_to_async(_mark_read)(
+                user=self.user, session_key=self.session_key, notification_id=notification_id
+            )
+            if not current and not self.closing:
+                await self._close(CLOSE_UNAUTHENTICATED)
 
     async def _close(self, code: int) -> None:
+        if self.closing:
+            return  # one close frame; a second would be a protocol error
         self.closing = True
+        if self.rechecks and self.rechecks is not asyncio.current_task():
+            self.rechecks.cancel()
         await self.close(code=code)
 
     # Group events sent by notifications.services.
 
     async def notification_created(self, event):
+        if self.closing:
+            return
         await self.send_json(
             {
                 "type": "notification",
@@ -219,4 +339,15 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(message)
 
     async def unread_count(self, event):
+        if self.closing:
+            return
         await self.send_json({"type": "unread_count", "unread_count": event["unread_count"]})
+
+    async def session_ended(self, event):
+        """A session of this user logged out: close if it is this socket's."""
+        if event.get("session") == self.session:
+            await self._close(CLOSE_UNAUTHENTICATED)
+
+    async def sessions_check(self, event):
+        """The user's password or active flag changed: re-validate now."""
+        await self._recheck()

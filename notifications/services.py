@@ -12,7 +12,12 @@ Live messages sent to the group `user_group_name(user_id)` (handled by
 - `{"type": "notification.created", "notification": {...}, "unread_count": n}` for each new
   notification, with the recipient's unread count after the commit;
 - `{"type": "unread.count", "unread_count": n}` when notifications are marked read, so every
-  open tab of that user updates its badge.
+  open tab of that user updates its badge;
+- `{"type": "session.ended", "session": digest}` when one of the user's sessions logs out:
+  that session's sockets close (`live_session_end`);
+- `{"type": "sessions.check"}` when the user's password or active flag changed: every socket
+  re-validates its session against the database and closes if it no longer holds
+  (`live_sessions_check`).
 
 A bulk notification to more users than there are shards goes instead to the shard groups
 `shard_group_name(user_id)`, one message per shard: `{"type": "notifications.created",
@@ -31,6 +36,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
@@ -54,6 +60,11 @@ def user_group_name(user_id: int) -> str:
 
 def shard_group_name(user_id: int) -> str:
     return f"notifications.shard.{user_id % LIVE_SHARDS}"
+
+
+def session_digest(session_key: str) -> str:
+    """What events name a session by: the key is a login credential, kept out of Redis."""
+    return salted_hmac("notifications.session", session_key).hexdigest()
 
 
 def is_local_url(url: str) -> bool:
@@ -184,6 +195,41 @@ def _send_created(notifications: list[Notification]) -> None:
             for group, entries in recipients.items()
         ]
     )
+
+
+def live_session_end(*, user_id: int, session_key: str) -> None:
+    """Close the sockets of one of `user_id`'s sessions (a logout), after commit.
+
+    Only that session's sockets: the user's other browsers stay logged in and live.
+    """
+    message = {"type": "session.ended", "session": session_digest(session_key)}
+    transaction.on_commit(partial(_send_session_event, user_id, message, "logout"), robust=True)
+
+
+def live_sessions_check(*, user_id: int) -> None:
+    """Have every socket of `user_id` re-validate its session now, after commit (a changed
+    password or active flag: the sockets whose session no longer holds close)."""
+    message = {"type": "sessions.check"}
+    transaction.on_commit(
+        partial(_send_session_event, user_id, message, "account change"), robust=True
+    )
+
+
+def _send_session_event(user_id: int, message: dict, why: str) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(user_group_name(user_id), message)
+    except Exception as error:
+        # Each socket re-validates its session on its own every
+        # NOTIFICATIONS_SOCKET_RECHECK_SECONDS: this only makes the close prompt.
+        logger.warning(
+            "Channel layer unavailable: sockets of user %s not told of the %s (%r)",
+            user_id,
+            why,
+            error,
+        )
 
 
 def _send_unread_count(user_id: int) -> None:

@@ -13,7 +13,12 @@
   var label = bell.querySelector("[data-unread-label]");
   var toasts = document.querySelector("[data-toasts]");
 
-  var CLOSE_UNAUTHENTICATED = 4401; // logged out: reconnecting would not help
+  // Close codes (notifications/consumers.py). 4401: no longer logged in (a logout, a new
+  // password, a deactivated account, an ended session): reconnecting would not help.
+  var CLOSE_UNAUTHENTICATED = 4401;
+  // The server refused what this tab sent (too big, binary, too fast) or failed on it: the
+  // next socket may do the same, so its welcome does not reset the backoff.
+  var CLOSES_OVER_A_MESSAGE = [4413, 4415, 4429, 4500];
   var BASE_DELAY_MS = 1000;
   var MAX_DELAY_MS = 30000;
   var PING_MS = 30000; // keeps idle proxies from dropping the socket
@@ -24,6 +29,7 @@
   var retryTimer = null;
   var pingTimer = null;
   var stopped = false;
+  var keepBackingOff = false;
 
   function setCount(count) {
     if (typeof count !== "number" || !isFinite(count) || count < 0) return;
@@ -110,7 +116,7 @@
     if (!data || typeof data !== "object") return;
     if (data.type === "unread_count") {
       // The server sends the count first on every healthy connection.
-      attempts = 0;
+      if (!keepBackingOff) attempts = 0;
       bell.setAttribute("data-live", "connected");
       setCount(data.unread_count);
     } else if (data.type === "notification") {
@@ -151,6 +157,7 @@
         stopped = true;
         return;
       }
+      keepBackingOff = CLOSES_OVER_A_MESSAGE.indexOf(event.code) !== -1;
       scheduleReconnect();
     });
   }

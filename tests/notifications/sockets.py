@@ -5,12 +5,27 @@ from channels.testing import WebsocketCommunicator
 from edusphere.asgi import application
 
 
-def socket_for(client=None, *, origin: bytes = b"http://testserver") -> WebsocketCommunicator:
+def socket_for(
+    client=None,
+    *,
+    origin: bytes | None = b"http://testserver",
+    host: bytes = b"testserver",
+    scheme: str = "ws",
+    headers: list | None = None,
+) -> WebsocketCommunicator:
     """The origin check and session auth run as in production.
 
-    `client` is a Django test client; its session cookie authenticates the socket.
+    `client` is a Django test client; its session cookie authenticates the socket. `origin`
+    None sends no Origin header; `scheme` "wss" is a secure connection; `headers` are added.
     """
-    headers = [(b"host", b"testserver"), (b"origin", origin)]
+    sent = [(b"host", host)]
+    if origin is not None:
+        sent.append((b"origin", origin))
     if client is not None and "sessionid" in client.cookies:
-        headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
-    return WebsocketCommunicator(application, "/ws/notifications/", headers=headers)
+        sent.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
+    sent.extend(headers or [])
+
+    async def with_scheme(scope, receive, send):
+        return await application({**scope, "scheme": scheme}, receive, send)
+
+    return WebsocketCommunicator(with_scheme, "/ws/notifications/", headers=sent)

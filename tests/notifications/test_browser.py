@@ -3,6 +3,7 @@
 One journey: the toast part needs Redis, since the live server is another process.
 """
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -83,3 +84,48 @@ def test_live_badge_toast_and_cross_tab_sync(page, live_daphne, student):
     expect(label).to_have_text("")
     assert page.console_errors == []
     assert other_errors == []
+
+
+def test_a_tab_stops_listening_once_another_tab_logs_out(page, live_daphne, student):
+    log_in_with_session(page, live_daphne, student)
+    open_live_page(page)
+    sockets = []
+    page.on("websocket", lambda socket: sockets.append(socket))
+
+    other_tab = page.context.new_page()
+    open_live_page(other_tab, "/notifications/")
+    other_tab.locator(".user-menu summary").click()
+    other_tab.get_by_role("button", name="Log out").click()
+    other_tab.wait_for_load_state()
+
+    # The server closed the first tab's socket (4401): the script shows it and, the user
+    # being logged out, opens no other.
+    page.locator(f"{BELL}[data-live=closed]").wait_for()
+    page.wait_for_timeout(2500)  # more than the first reconnect delay
+    assert sockets == []
+    assert page.locator(BELL).get_attribute("data-live") == "closed"
+    assert page.console_errors == []
+
+
+def test_a_socket_closed_over_what_the_tab_sent_reconnects_with_growing_delays(
+    page, live_daphne, student
+):
+    # A server that welcomes each socket and then closes it as "too big" (4413): were the
+    # welcome to reset the backoff, the tab would reconnect every second for good.
+    log_in_with_session(page, live_daphne, student)
+    opened = []
+
+    def refusing_server(ws):
+        opened.append(ws)
+        ws.send('{"type": "unread_count", "unread_count": 0}')
+        ws.close(code=4413)
+
+    page.clock.install()
+    page.route_web_socket(re.compile(r"/ws/notifications/$"), refusing_server)
+    page.goto("/")
+    # Ten seconds of the page's time, a tenth at a time, with real time for the socket's
+    # events in between. Delays of 0.5-1 s, 1-2 s, 2-4 s, 4-8 s: at most four reconnections.
+    for _ in range(100):
+        page.clock.run_for(100)
+        page.wait_for_timeout(30)
+    assert 3 <= len(opened) <= 5
