@@ -1,7 +1,7 @@
 """Forms of the instructor workspace. They parse input; the services do the writes.
 
-There is deliberately no form for a course's title, price, instructors or status: those
-stay admin-only, so nothing posted to /teach/ can change them.
+A course's title, price, instructors and status are in no form here: those stay
+admin-only, so nothing posted to /teach/ can change them.
 """
 
 from django import forms
@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.uploads import (
+    IMAGE_EXTENSIONS,
     VIDEO_EXTENSIONS,
     validate_attachment_upload,
+    validate_image_upload,
     validate_video_upload,
 )
 from courses.models import Lecture, Module
@@ -28,6 +30,39 @@ class ModuleForm(forms.ModelForm):
 
 class MoveForm(forms.Form):
     direction = forms.ChoiceField(choices=[("up", _("Up")), ("down", _("Down"))])
+
+
+MAX_REORDER_IDS = 1000
+
+
+class IdListField(forms.Field):
+    """Every value of a repeated POST field (`module=3&module=1&…`) as a list of ids."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "invalid": _("Send the new order as a list of ids."),
+        "too_many": _("Too many items to reorder at once."),
+    }
+
+    def to_python(self, value):
+        values = value or []
+        if len(values) > MAX_REORDER_IDS:
+            raise ValidationError(self.error_messages["too_many"], code="too_many")
+        ids = []
+        for item in values:
+            item = str(item).strip()
+            if not item.isascii() or not item.isdigit() or len(item) > 18:
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+            ids.append(int(item))
+        return ids
+
+
+class ModuleOrderForm(forms.Form):
+    module = IdListField()
+
+
+class LectureOrderForm(forms.Form):
+    lecture = IdListField()
 
 
 class PublishForm(forms.Form):
@@ -86,7 +121,12 @@ class LectureForm(forms.Form):
     is_free_preview = forms.BooleanField(
         label=_("Free preview (anyone may watch it)"), required=False
     )
-    is_published = forms.BooleanField(label=_("Published"), required=False, initial=True)
+    is_published = forms.BooleanField(
+        label=_("Published"),
+        required=False,
+        initial=False,
+        help_text=_("Students see a lecture once it is published; until then it is a draft."),
+    )
 
     def __init__(self, *args, course, lecture: Lecture | None = None, **kwargs):
         self.lecture = lecture
@@ -166,4 +206,89 @@ class LectureForm(forms.Form):
             "duration_seconds": data["duration"],
             "is_free_preview": data["is_free_preview"],
             "is_published": data["is_published"],
+        }
+
+
+class CourseDetailsForm(forms.Form):
+    """What a course's instructors may say about it on its page."""
+
+    subtitle = forms.CharField(label=_("Subtitle"), max_length=255, required=False)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Shown on the course page."),
+    )
+    what_you_will_learn = forms.CharField(
+        label=_("What you will learn"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One item per line."),
+    )
+    requirements = forms.CharField(
+        label=_("Requirements"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One item per line."),
+    )
+    thumbnail = forms.FileField(
+        label=_("Thumbnail"),
+        required=False,
+        validators=[validate_image_upload],
+        widget=forms.FileInput(attrs={"accept": ",".join(sorted(IMAGE_EXTENSIONS))}),
+        help_text=_("JPEG, PNG, WebP or GIF, shown at 16:9 (for example 1280 × 720)."),
+    )
+    remove_thumbnail = forms.BooleanField(label=_("Remove the thumbnail"), required=False)
+    intro_video_url = forms.URLField(
+        label=_("Promo video"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://www.youtube.com/watch?v=…"}),
+        help_text=_("A YouTube or Vimeo link, shown at the top of the course page."),
+    )
+
+    def __init__(self, *args, course, **kwargs):
+        self.course = course
+        kwargs.setdefault(
+            "initial",
+            {
+                "subtitle": course.subtitle,
+                "description": course.description,
+                "what_you_will_learn": course.what_you_will_learn,
+                "requirements": course.requirements,
+                "intro_video_url": course.intro_video_url,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        if not course.thumbnail:
+            del self.fields["remove_thumbnail"]
+
+    def clean_intro_video_url(self):
+        # Only links the course page can embed (YouTube/Vimeo), as in the admin.
+        url = self.cleaned_data["intro_video_url"]
+        if url:
+            parse_video_url(url)
+        return url
+
+    def clean(self):
+        data = super().clean()
+        if data.get("thumbnail") and data.get("remove_thumbnail"):
+            self.add_error("thumbnail", _("Choose a new thumbnail or remove it, not both."))
+        return data
+
+    def service_kwargs(self) -> dict:
+        """cleaned_data as course_details_update arguments."""
+        data = self.cleaned_data
+        if data.get("thumbnail"):
+            thumbnail = data["thumbnail"]
+        else:
+            thumbnail = False if data.get("remove_thumbnail") else None
+        return {
+            "subtitle": data["subtitle"],
+            "description": data["description"],
+            "what_you_will_learn": data["what_you_will_learn"],
+            "requirements": data["requirements"],
+            "intro_video_url": data["intro_video_url"],
+            "thumbnail": thumbnail,
         }

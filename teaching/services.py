@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from courses.models import Course, Lecture, Module
+from courses.video import parse_video_url
 from notifications.models import Notification
 from notifications.services import notify_many
 from teaching.selectors import course_active_students, course_can_edit
@@ -106,6 +107,54 @@ def _notify_lecture_published(lecture: Lecture) -> None:
     )
 
 
+# -- the course's own page ------------------------------------------------------------------
+
+
+@transaction.atomic
+def course_details_update(
+    *,
+    actor,
+    course: Course,
+    subtitle: str,
+    description: str,
+    what_you_will_learn: str,
+    requirements: str,
+    intro_video_url: str,
+    thumbnail=_KEEP,
+) -> Course:
+    """Edit what a course's page says about it. Title, price, status and instructors are not
+    arguments: they stay with admins.
+
+    `thumbnail`: None keeps the current image, False removes it, an uploaded file replaces it.
+    """
+    _require_editor(actor, course)
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    if intro_video_url:
+        parse_video_url(intro_video_url)  # only links the page can embed, as in the admin
+    course.subtitle, course.description = subtitle, description
+    course.what_you_will_learn, course.requirements = what_you_will_learn, requirements
+    course.intro_video_url = intro_video_url
+    fields = ["subtitle", "description", "what_you_will_learn", "requirements"]
+    fields += ["intro_video_url", "updated_at"]
+    obsolete = []
+    if thumbnail is not _KEEP:
+        current = course.thumbnail
+        if current and current._committed:
+            obsolete.append((current.storage, current.name))
+        course.thumbnail = thumbnail or ""
+        fields.append("thumbnail")
+    course.full_clean()
+    upload = course.thumbnail if course.thumbnail and not course.thumbnail._committed else None
+    try:
+        course.save(update_fields=fields)
+    except Exception:
+        if upload is not None and upload._committed:
+            upload.storage.delete(upload.name)
+        raise
+    _delete_files_on_commit(obsolete)
+    return course
+
+
 # -- modules ---------------------------------------------------------------------------------
 
 
@@ -188,6 +237,33 @@ def module_delete(*, actor, module: Module) -> None:
     _resequence(Module, [m for m in modules if m.pk != module.pk])
     _course_duration_refresh(module.course_id)
     _delete_files_on_commit(files)
+
+
+def _order_mismatch() -> ValidationError:
+    return ValidationError(
+        _("The order sent does not match this course. Reload the page and try again."),
+        code="order_mismatch",
+    )
+
+
+def _check_order(posted: list[int], expected: set[int]) -> None:
+    """`posted` must hold every id of `expected` once and nothing else."""
+    if len(set(posted)) != len(posted) or set(posted) != expected:
+        raise _order_mismatch()
+
+
+@transaction.atomic
+def module_reorder(*, actor, course: Course, module_ids: list[int]) -> None:
+    """Put the course's modules in the order of `module_ids` (drag and drop).
+
+    `module_ids` must be exactly the course's modules, each once; anything else (a module of
+    another course, one left out, one twice, one deleted meanwhile) changes nothing.
+    """
+    _require_editor(actor, course)
+    modules = _locked_modules(course.pk)
+    _check_order(module_ids, {module.pk for module in modules})
+    by_pk = {module.pk: module for module in modules}
+    _resequence(Module, [by_pk[pk] for pk in module_ids])
 
 
 # -- lectures --------------------------------------------------------------------------------
@@ -276,8 +352,9 @@ def lecture_create(
     attachment=None,
     duration_seconds: int = 0,
     is_free_preview: bool = False,
-    is_published: bool = True,
+    is_published: bool = False,
 ) -> Lecture:
+    """Add a lecture at the end of `module`: a draft unless `is_published` says otherwise."""
     _require_editor(actor, module.course)
     lectures = _locked_lectures(module.pk)
     lecture = Lecture(module=module, order=len(lectures))
@@ -380,6 +457,53 @@ def lecture_move(*, actor, lecture: Lecture, direction: str) -> None:
     _require_editor(actor, lecture.module.course)
     lectures = _locked_lectures(lecture.module_id)
     _move(Lecture, lectures, lecture.pk, direction)
+
+
+@transaction.atomic
+def lecture_reorder(*, actor, module: Module, lecture_ids: list[int]) -> None:
+    """Put `module`'s lectures in the order of `lecture_ids` (drag and drop).
+
+    The list holds exactly the module's lectures, each once, plus at most one lecture of
+    another module of the same course, which moves into `module` at its place (dragged
+    across modules); its old module closes the gap. Anything else changes nothing.
+    """
+    _require_editor(actor, module.course)
+    if len(set(lecture_ids)) != len(lecture_ids):
+        raise _order_mismatch()
+    # Which other module would give a lecture up; read before locking, checked again after.
+    incoming = list(
+        Lecture.objects.filter(pk__in=lecture_ids, module__course_id=module.course_id)
+        .exclude(module_id=module.pk)
+        .values_list("pk", "module_id")[:2]
+    )
+    if len(incoming) > 1:
+        raise _order_mismatch()
+    source_id = incoming[0][1] if incoming else None
+    # Lock both modules in a fixed order, so two opposite moves cannot deadlock.
+    module_ids = sorted({module.pk} | ({source_id} if source_id else set()))
+    locked = {module_id: _locked_lectures(module_id) for module_id in module_ids}
+    rows = {row.pk: row for row in locked[module.pk]}
+    moved = None
+    if source_id:
+        moved = next((row for row in locked[source_id] if row.pk == incoming[0][0]), None)
+        if moved is not None:
+            rows[moved.pk] = moved
+    _check_order(lecture_ids, set(rows))
+    if moved is None:
+        _resequence(Lecture, [rows[pk] for pk in lecture_ids])
+        return
+    moved = Lecture.objects.select_related("module__course").get(pk=moved.pk)
+    was_visible = _is_visible(moved)
+    # Past every order in use in its new module first; _resequence then gives it its place.
+    moved.module = Module.objects.select_related("course").get(pk=module.pk)
+    moved.order = max([row.order for row in locked[module.pk]], default=-1) + 1
+    moved.save(update_fields=["module", "order", "updated_at"])
+    rows[moved.pk] = moved
+    _resequence(Lecture, [row for row in locked[source_id] if row.pk != moved.pk])
+    _resequence(Lecture, [rows[pk] for pk in lecture_ids])
+    _course_duration_refresh(module.course_id)
+    if _is_visible(moved) and not was_visible:
+        _notify_lecture_published(moved)
 
 
 @transaction.atomic

@@ -8,6 +8,8 @@ app_name = "teach"
 urlpatterns = [
     path("", views.course_list, name="course_list"),
     path("<slug:slug>/", views.workspace, name="workspace"),
+    path("<slug:slug>/details/", views.course_edit, name="course_edit"),
+    path("<slug:slug>/modules/reorder/", views.module_reorder, name="module_reorder"),
     path("<slug:slug>/modules/new/", views.module_create, name="module_create"),
     path("<slug:slug>/modules/<int:module_id>/edit/", views.module_edit, name="module_edit"),
     path("<slug:slug>/modules/<int:module_id>/delete/", views.module_delete, name="module_delete"),
@@ -21,6 +23,11 @@ urlpatterns = [
         "<slug:slug>/modules/<int:module_id>/lectures/new/",
         views.lecture_create,
         name="lecture_create",
+    ),
+    path(
+        "<slug:slug>/modules/<int:module_id>/lectures/reorder/",
+        views.lecture_reorder,
+        name="lecture_reorder",
     ),
     path("<slug:slug>/lectures/<int:lecture_id>/edit/", views.lecture_edit, name="lecture_edit"),
     path(

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,7 +19,15 @@ from core.storage import CloudinaryStorageError
 from courses.markdown import render_markdown
 from courses.models import Course, Lecture, Module
 from teaching import services
-from teaching.forms import LectureForm, ModuleForm, MoveForm, PublishForm
+from teaching.forms import (
+    CourseDetailsForm,
+    LectureForm,
+    LectureOrderForm,
+    ModuleForm,
+    ModuleOrderForm,
+    MoveForm,
+    PublishForm,
+)
 from teaching.selectors import editable_courses, teach_course_list, teach_course_outline
 
 INVALID = 400
@@ -63,15 +72,56 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _workspace_or_outline(request, course):
-    """After a button: htmx swaps the outline in place; without JS, back to the workspace."""
+def _focus_target(modules, kind: str, pk: int, control: str) -> dict | None:
+    """Which control of a changed row gets the focus after the outline is drawn again.
+
+    `control` is "menu" (its actions menu) or the move button just used ("up", "down"); when
+    the row reached the end, that button is disabled, so the other one, else its Edit link.
+    """
+    if kind == "module":
+        rows = modules
+    else:
+        rows = next(
+            (m.lectures.all() for m in modules if any(x.pk == pk for x in m.lectures.all())), []
+        )
+    pks = [row.pk for row in rows]
+    if pk not in pks or control not in ("up", "down", "menu", "edit"):
+        return None
+    if control in ("menu", "edit"):
+        return {kind: pk, "control": control}
+    index = pks.index(pk)
+    enabled = {"up": index > 0, "down": index < len(pks) - 1}
+    if not enabled[control]:
+        control = "down" if control == "up" else "up"
+    return {kind: pk, "control": control if enabled[control] else "edit"}
+
+
+def _focus_from_query(request, modules) -> dict | None:
+    """`?focus=lecture-12-down` after a change without JavaScript: focus that control."""
+    kind, _sep, rest = request.GET.get("focus", "").partition("-")
+    pk, _sep, control = rest.partition("-")
+    if kind not in ("module", "lecture") or not (pk.isascii() and pk.isdigit()) or len(pk) > 18:
+        return None
+    return _focus_target(modules, kind, int(pk), control)
+
+
+def _workspace_or_outline(request, course, *, kind: str = "", pk: int = 0, control: str = ""):
+    """After a button: htmx swaps the outline in place, the focus on the changed row's control;
+    without JS, back to the workspace at that control (the fragment focuses it, `focus` marks
+    it autofocus for browsers that only scroll)."""
+    modules = teach_course_outline(course=course)
+    focus = _focus_target(modules, kind, pk, control) if kind else None
     if request.htmx:
         return render(
             request,
             "teaching/_outline.html",
-            {"course": course, "modules": teach_course_outline(course=course)},
+            {"course": course, "modules": modules, "focus": focus},
         )
-    return redirect("teach:workspace", slug=course.slug)
+    url = reverse("teach:workspace", args=[course.slug])
+    if focus:
+        target = f"{kind}-{pk}-{focus['control']}"
+        url = f"{url}?focus={target}#{target}"
+    return redirect(url)
 
 
 @login_required
@@ -87,11 +137,77 @@ def course_list(request):
 @require_GET
 def workspace(request, slug):
     course = _course(request, slug)
+    modules = teach_course_outline(course=course)
     return render(
         request,
         "teaching/workspace.html",
-        {"course": course, "modules": teach_course_outline(course=course)},
+        {"course": course, "modules": modules, "focus": _focus_from_query(request, modules)},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_edit(request, slug):
+    """The course's page as its instructors may change it (not title, price or status)."""
+    course = _course(request, slug)
+    if request.method == "GET":
+        form = CourseDetailsForm(course=course)
+        return render(request, "teaching/course_form.html", {"course": course, "form": form})
+    form = CourseDetailsForm(request.POST, request.FILES, course=course)
+    status = INVALID
+    if form.is_valid():
+        try:
+            services.course_details_update(
+                actor=request.user, course=course, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        except CloudinaryStorageError:
+            form.add_error(None, _("The file could not be stored. Please try again in a moment."))
+            status = 503
+        else:
+            messages.success(request, _("Course details saved."))
+            return redirect("teach:workspace", slug=course.slug)
+    return render(
+        request, "teaching/course_form.html", {"course": course, "form": form}, status=status
+    )
+
+
+@login_required
+@require_POST
+def module_reorder(request, slug):
+    """Drag and drop: the course's modules in their new order (every id, once)."""
+    course = _course(request, slug)
+    form = ModuleOrderForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Send the new order of the modules."))
+    try:
+        services.module_reorder(
+            actor=request.user, course=course, module_ids=form.cleaned_data["module"]
+        )
+    except ValidationError as error:
+        return HttpResponseBadRequest(" ".join(error.messages))
+    return _workspace_or_outline(request, course)
+
+
+@login_required
+@require_POST
+@_gone_is_404
+def lecture_reorder(request, slug, module_id):
+    """Drag and drop: a module's lectures in their new order, perhaps with one lecture
+    dragged in from another module of the course."""
+    course = _course(request, slug)
+    module = _module(course, module_id)
+    form = LectureOrderForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Send the new order of the lectures."))
+    try:
+        services.lecture_reorder(
+            actor=request.user, module=module, lecture_ids=form.cleaned_data["lecture"]
+        )
+    except ValidationError as error:
+        return HttpResponseBadRequest(" ".join(error.messages))
+    return _workspace_or_outline(request, course)
 
 
 # -- modules ---------------------------------------------------------------------------------
@@ -167,10 +283,9 @@ def module_move(request, slug, module_id):
     form = MoveForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(_("Move up or down."))
-    services.module_move(
-        actor=request.user, module=module, direction=form.cleaned_data["direction"]
-    )
-    return _workspace_or_outline(request, course)
+    direction = form.cleaned_data["direction"]
+    services.module_move(actor=request.user, module=module, direction=direction)
+    return _workspace_or_outline(request, course, kind="module", pk=module.pk, control=direction)
 
 
 @login_required
@@ -185,7 +300,7 @@ def module_publish(request, slug, module_id):
     services.module_set_published(
         actor=request.user, module=module, is_published=form.cleaned_data["is_published"]
     )
-    return _workspace_or_outline(request, course)
+    return _workspace_or_outline(request, course, kind="module", pk=module.pk, control="menu")
 
 
 # -- lectures --------------------------------------------------------------------------------
@@ -295,10 +410,9 @@ def lecture_move(request, slug, lecture_id):
     form = MoveForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(_("Move up or down."))
-    services.lecture_move(
-        actor=request.user, lecture=lecture, direction=form.cleaned_data["direction"]
-    )
-    return _workspace_or_outline(request, course)
+    direction = form.cleaned_data["direction"]
+    services.lecture_move(actor=request.user, lecture=lecture, direction=direction)
+    return _workspace_or_outline(request, course, kind="lecture", pk=lecture.pk, control=direction)
 
 
 @login_required
@@ -313,4 +427,4 @@ def lecture_publish(request, slug, lecture_id):
     services.lecture_set_published(
         actor=request.user, lecture=lecture, is_published=form.cleaned_data["is_published"]
     )
-    return _workspace_or_outline(request, course)
+    return _workspace_or_outline(request, course, kind="lecture", pk=lecture.pk, control="menu")

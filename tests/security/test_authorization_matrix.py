@@ -185,6 +185,20 @@ MATRIX = {
         lambda w: f"/teach/{w.course.slug}/",
         {"GET": "login 404 404 404 200 404 200"},
     ),
+    # Every field of the course details form is optional: an empty form saves (and redirects).
+    "teach:course_edit": (
+        lambda w: f"/teach/{w.course.slug}/details/",
+        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 3xx 404 3xx"},
+    ),
+    # An empty order is bad input: 400 for those allowed.
+    "teach:module_reorder": (
+        lambda w: f"/teach/{w.course.slug}/modules/reorder/",
+        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+    ),
+    "teach:lecture_reorder": (
+        lambda w: f"/teach/{w.course.slug}/modules/{w.module.pk}/lectures/reorder/",
+        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+    ),
     "teach:module_create": (
         lambda w: f"/teach/{w.course.slug}/modules/new/",
         {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 200 404 200"},

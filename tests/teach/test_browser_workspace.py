@@ -20,7 +20,7 @@ def test_instructor_builds_a_module_with_a_lecture(page, instructor):
     page.wait_for_url("**/learn/")
     page.goto("/teach/")
     page.console_errors.clear()  # login lands on /learn/, which is not part of this journey
-    page.get_by_role("link", name="Browser course").click()
+    page.get_by_role("link", name="Browser course", exact=True).click()
 
     page.get_by_role("link", name="Add a module").click()
     page.get_by_label("Title").fill("Getting started")
@@ -37,15 +37,20 @@ def test_instructor_builds_a_module_with_a_lecture(page, instructor):
     page.get_by_text("Lecture added.").wait_for()
 
     # Reorder with htmx: the outline is swapped without a page load.
-    page.get_by_role("button", name="Up Getting started").click()
-    expect(page.locator(".teach-module h3").first).to_contain_text("Getting started")
+    page.get_by_role("button", name="Move up Getting started").click()
+    expect(page.locator(".ws-module h3").first).to_contain_text("Getting started")
+    # The focus stays on the moved module's controls (its "Move up" is now disabled).
+    expect(page.get_by_role("button", name="Move down Getting started")).to_be_focused()
     assert list(course.modules.order_by("order").values_list("title", flat=True)) == [
         "Getting started",
         "Existing module",
     ]
 
+    # Publishing is one of the quieter actions, in the module's menu.
+    page.locator("summary", has_text="More actions for Getting started").click()
     page.get_by_role("button", name="Publish Getting started").click()
-    page.get_by_role("button", name="Unpublish Getting started").wait_for()
+    started = course.modules.get(title="Getting started")
+    expect(page.locator(f"#module-{started.pk} .ws-module-row .pill")).to_have_text("Published")
     assert course.modules.get(title="Getting started").is_published
     assert Notification.objects.filter(
         recipient=enrolled, kind=Notification.Kind.NEW_LECTURE

@@ -73,7 +73,9 @@ def test_lecture_in_a_draft_module_notifies_when_the_module_is_published(
     module = services.module_create(
         actor=instructor, course=course, title="Bonus", is_published=False
     )
-    services.lecture_create(actor=instructor, module=module, title="Hidden for now")
+    services.lecture_create(
+        actor=instructor, module=module, title="Hidden for now", is_published=True
+    )
     assert new_lecture_recipients() == []
 
     teacher.post(
@@ -93,7 +95,9 @@ def test_new_published_module_notifies(teacher, course, audience):
 
 
 def test_no_enrollees_no_notifications(teacher, instructor, course):
-    services.lecture_create(actor=instructor, module=course.modules.first(), title="Alone")
+    services.lecture_create(
+        actor=instructor, module=course.modules.first(), title="Alone", is_published=True
+    )
 
     assert not Notification.objects.exists()
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from courses.models import Lecture, Module
+from courses.models import Course, Lecture, Module
 from teaching import services
 from tests.factories import AdminFactory, InstructorFactory, StudentFactory, course_with_lectures
 from tests.teach.helpers import lecture_data
@@ -14,8 +14,19 @@ def teach_urls(course):
     module = course.modules.get(order=0)
     lecture = module.lectures.get(order=0)
     slug = course.slug
+    module_ids = list(course.modules.order_by("-order").values_list("pk", flat=True))
+    lecture_ids = list(module.lectures.order_by("-order").values_list("pk", flat=True))
+    details = {"subtitle": "New subtitle", "description": "About", "intro_video_url": ""}
     return [
         ("get", reverse("teach:workspace", args=[slug]), {}),
+        ("get", reverse("teach:course_edit", args=[slug]), {}),
+        ("post", reverse("teach:course_edit", args=[slug]), details),
+        ("post", reverse("teach:module_reorder", args=[slug]), {"module": module_ids}),
+        (
+            "post",
+            reverse("teach:lecture_reorder", args=[slug, module.pk]),
+            {"lecture": lecture_ids},
+        ),
         ("get", reverse("teach:module_create", args=[slug]), {}),
         ("post", reverse("teach:module_create", args=[slug]), {"title": "M"}),
         ("get", reverse("teach:module_edit", args=[slug, module.pk]), {}),
@@ -38,6 +49,11 @@ def teach_urls(course):
 
 def snapshot(course):
     return (
+        list(
+            Course.objects.filter(pk=course.pk).values_list(
+                "subtitle", "description", "what_you_will_learn", "requirements", "thumbnail"
+            )
+        ),
         list(
             Module.objects.filter(course=course).values_list("pk", "title", "order", "is_published")
         ),
@@ -111,7 +127,24 @@ def test_demoted_instructor_loses_access(client, owned, instructor):
 def service_calls(course):
     module = course.modules.get(order=0)
     lecture = module.lectures.get(order=0)
+    module_ids = list(course.modules.order_by("-order").values_list("pk", flat=True))
+    lecture_ids = list(module.lectures.order_by("-order").values_list("pk", flat=True))
     return {
+        "course_details_update": lambda a: services.course_details_update(
+            actor=a,
+            course=course,
+            subtitle="X",
+            description="X",
+            what_you_will_learn="X",
+            requirements="X",
+            intro_video_url="",
+        ),
+        "module_reorder": lambda a: services.module_reorder(
+            actor=a, course=course, module_ids=module_ids
+        ),
+        "lecture_reorder": lambda a: services.lecture_reorder(
+            actor=a, module=module, lecture_ids=lecture_ids
+        ),
         "module_create": lambda a: services.module_create(actor=a, course=course, title="X"),
         "module_update": lambda a: services.module_update(
             actor=a, module=module, title="X", description="", is_published=True
@@ -142,6 +175,9 @@ def service_calls(course):
 
 
 SERVICES = [
+    "course_details_update",
+    "module_reorder",
+    "lecture_reorder",
     "module_create",
     "module_update",
     "module_delete",
