@@ -32,23 +32,32 @@ def test_student_completes_a_course_in_order_and_reviews_it(page, live_daphne):
 
     for done in range(1, 5):
         page.get_by_role("button", name="Mark as complete").click()
-        expect(page.locator("#lecture-complete")).to_contain_text("Completed")
         expect(page.locator("#course-progress-bar")).to_have_attribute("value", str(done * 25))
         expect(outline.locator("[data-state=completed]")).to_have_count(done)
         assert page.evaluate("window.noReload") is True
         if done < 4:
-            # The next lecture unlocked in place: its outline entry is a link now.
+            expect(page.locator("#lecture-complete")).to_contain_text("Completed")
+            # The next lecture unlocked in place: its outline entry is a link now, and the
+            # link to it has the keyboard focus.
             expect(outline.locator("[data-state=locked]")).to_have_count(3 - done)
-            page.get_by_role("link", name=f"Next: {titles[done]}").click()
+            next_link = page.get_by_role("link", name=f"Next: {titles[done]}")
+            expect(next_link).to_be_focused()
+            next_link.click()
             expect(page.get_by_role("heading", level=1)).to_have_text(titles[done])
             page.evaluate("window.noReload = true")
 
-    expect(page.locator("#lecture-complete")).to_contain_text("You completed the course")
+    panel = page.locator("#course-complete")
+    expect(panel).to_contain_text("Course complete")
+    expect(panel).to_be_focused()
+    expect(panel.get_by_role("link", name="Back to My learning")).to_be_visible()
     assert LectureCompletion.objects.filter(enrollment=enrollment).count() == 4
     enrollment.refresh_from_db()
     assert enrollment.completed_at is not None
 
-    page.get_by_label("Rating").select_option("4")
+    panel.get_by_role("link", name="Review the course").click()
+    rating = page.get_by_role("group", name="Rating")
+    expect(rating.get_by_role("radio")).to_have_count(5)
+    rating.get_by_role("radio", name="4 stars").check()
     page.get_by_label("Review").fill("Clear and well paced.")
     page.get_by_role("button", name="Save review").click()
     expect(page.get_by_text("Thank you for your review.")).to_be_visible()
@@ -57,5 +66,6 @@ def test_student_completes_a_course_in_order_and_reviews_it(page, live_daphne):
     page.goto("/learn/")
     expect(page.get_by_text("100% complete")).to_be_visible()
     expect(page.get_by_text("✓ Completed")).to_be_visible()
+    expect(page.get_by_role("link", name="Continue")).to_have_count(0)
     assert Enrollment.objects.get(pk=enrollment.pk).last_lecture is not None
     assert page.console_errors == []
