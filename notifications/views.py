@@ -3,9 +3,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from notifications import selectors, services
 from notifications.models import Notification
@@ -19,6 +20,23 @@ def notification_list(request):
         request.GET.get("page")
     )
     return render(request, "notifications/list.html", {"page": page})
+
+
+LATEST_COUNT = 5
+
+
+@require_GET
+@login_required
+def notification_latest(request):
+    """The bell's drop-down: the newest few, fetched when it opens (htmx). Its forms bring
+    the reader back to the page the bell was opened on."""
+    back = _safe_next(request, request.htmx.current_url_abs_path or "")
+    latest = selectors.notification_list(user=request.user)[:LATEST_COUNT]
+    return render(
+        request,
+        "notifications/_latest.html",
+        {"latest": latest, "back": back or reverse("notifications:list")},
+    )
 
 
 def _safe_next(request, url: str) -> str | None:

@@ -31,9 +31,9 @@ def test_list_is_paginated_newest_first_with_unread_marked(logged_in, student):
     titles = [f"Note {i:02}" for i in range(24, -1, -1)]
     assert [t for t in titles if t in page1] == titles[:20]
     assert page1.index("Note 24") < page1.index("Note 23")
-    assert 'href="/learn/c24/"' in page1
+    assert 'href="/learn/c23/"' in page1  # read: a plain link
     # Note 24, 22, ..., 06 are unread on page 1: 10 of them.
-    assert page1.count('class="is-unread"') == 10
+    assert page1.count('class="notification is-unread"') == 10
     assert "Someone else" not in page1
 
     page2 = logged_in.get(LIST, {"page": 2}).content.decode()
@@ -172,3 +172,59 @@ def test_titles_and_bodies_are_escaped(logged_in, student):
     assert "<script>x()" not in html
     assert "&lt;script&gt;x()&lt;/script&gt;" in html
     assert "&lt;b&gt;hi&lt;/b&gt;" in html
+
+
+def test_each_notification_offers_one_action(logged_in, student):
+    unread_link = NotificationFactory(recipient=student, title="Open me", link="/learn/x/")
+    unread_plain = NotificationFactory(recipient=student, title="Just news", link="")
+    read_link = NotificationFactory(
+        recipient=student, title="Seen", link="/learn/y/", read_at=timezone.now()
+    )
+    html = logged_in.get(LIST).content.decode()
+
+    def row(notification):
+        start = html.index(f'data-notification-id="{notification.pk}"')
+        return html[start : html.index("</li>", start)]
+
+    # Unread with a link: the title is the one button, which marks it read and opens it.
+    assert row(unread_link).count("<form") == 1
+    assert "Mark as read" not in row(unread_link)
+    # Unread without a link: one "Mark as read".
+    assert row(unread_plain).count("<form") == 1
+    assert "Mark as read" in row(unread_plain)
+    # Read: the title links to it, nothing to post.
+    assert "<form" not in row(read_link)
+    assert 'href="/learn/y/"' in row(read_link)
+
+
+def test_the_bell_drop_down_shows_the_newest_five(logged_in, student):
+    for i in range(7):
+        NotificationFactory(recipient=student, title=f"Note {i}", link="")
+    NotificationFactory(title="Someone else's")
+    response = logged_in.get(
+        "/notifications/latest/",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/courses/?q=x"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert [f"Note {i}" in html for i in range(7)] == [False, False] + [True] * 5
+    assert "Someone else" not in html
+    # Marking one read from the drop-down comes back to the page it was opened on.
+    assert 'name="next" value="/courses/?q=x"' in html
+
+
+def test_the_bell_drop_down_sends_elsewhere_back_to_the_list(logged_in, student):
+    NotificationFactory(recipient=student, title="Note", link="")
+    html = logged_in.get(
+        "/notifications/latest/",
+        headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/x"},
+    ).content.decode()
+    assert 'name="next" value="/notifications/"' in html
+
+
+def test_the_bell_opens_a_drop_down_that_works_without_script(logged_in):
+    html = logged_in.get("/courses/").content.decode()
+    header = html.split("</header>", 1)[0]
+    assert '<details class="dropdown bell-menu">' in header
+    assert 'hx-get="/notifications/latest/"' in header
+    assert 'href="/notifications/"' in header  # "See all notifications", with or without htmx

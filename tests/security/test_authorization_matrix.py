@@ -255,6 +255,10 @@ MATRIX = {
         lambda w: f"/notifications/{w.notification.pk}/read/",
         {"GET": "405 405 405 405 405 405 405", "POST": "login 404 3xx 404 404 404 404"},
     ),
+    "notifications:latest": (
+        lambda w: "/notifications/latest/",
+        {"GET": "login 200 200 200 200 200 200", "POST": "405 405 405 405 405 405 405"},
+    ),
     "notifications:read_all": (
         lambda w: "/notifications/read-all/",
         {"GET": "405 405 405 405 405 405 405", "POST": "login 3xx 3xx 3xx 3xx 3xx 3xx"},
