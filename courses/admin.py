@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import Role
-from courses.models import Category, Course, Lecture, Module
+from courses.models import Category, Course, Lecture, Module, currency_choices
 from courses.services import course_admin_save, course_instructors_set, courses_status_set
 from courses.video import VideoProvider, parse_video_url
 
@@ -40,6 +40,8 @@ class CourseAdminForm(forms.ModelForm):
         assume_scheme="https",
         help_text=_("A YouTube or Vimeo link."),
     )
+    # Picked from a list: a typo here would only surface at checkout.
+    currency = forms.TypedChoiceField(label=_("currency"), choices=currency_choices)
 
     class Meta:
         model = Course
@@ -60,6 +62,13 @@ class CourseAdminForm(forms.ModelForm):
             "currency",
             "is_featured",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance.currency
+        if current and current not in dict(self.fields["currency"].choices):
+            # A course priced before the list existed keeps its currency until changed.
+            self.fields["currency"].choices = [(current, current.upper()), *currency_choices()]
 
     def clean_intro_video_url(self):
         # Only links the site can embed (YouTube/Vimeo) are accepted.

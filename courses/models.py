@@ -58,6 +58,37 @@ class CourseQuerySet(cache.TrackedQuerySet):
         return self.filter(status=Course.Status.PUBLISHED)
 
 
+# Currencies a course can be priced in: ones Stripe Checkout takes, most used first. The
+# site's own (SITE_CURRENCY) is always offered.
+CURRENCIES = [
+    ("usd", _("US dollar (USD)")),
+    ("eur", _("Euro (EUR)")),
+    ("gbp", _("Pound sterling (GBP)")),
+    ("cad", _("Canadian dollar (CAD)")),
+    ("aud", _("Australian dollar (AUD)")),
+    ("nzd", _("New Zealand dollar (NZD)")),
+    ("chf", _("Swiss franc (CHF)")),
+    ("sek", _("Swedish krona (SEK)")),
+    ("nok", _("Norwegian krone (NOK)")),
+    ("dkk", _("Danish krone (DKK)")),
+    ("pln", _("Polish złoty (PLN)")),
+    ("czk", _("Czech koruna (CZK)")),
+    ("inr", _("Indian rupee (INR)")),
+    ("jpy", _("Japanese yen (JPY)")),
+    ("sgd", _("Singapore dollar (SGD)")),
+    ("hkd", _("Hong Kong dollar (HKD)")),
+    ("brl", _("Brazilian real (BRL)")),
+    ("mxn", _("Mexican peso (MXN)")),
+    ("zar", _("South African rand (ZAR)")),
+]
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    codes = {code for code, _label in CURRENCIES}
+    site = settings.SITE_CURRENCY
+    return CURRENCIES if site in codes else [(site, site.upper()), *CURRENCIES]
+
+
 class Course(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")

@@ -276,3 +276,26 @@ def test_the_course_service_keeps_the_price_rule(admin_user):
     with pytest.raises(ValidationError):
         course_admin_save(actor=admin_user, course=course)
     assert not Course.objects.filter(slug=course.slug).exists()
+
+
+@pytest.mark.django_db
+def test_currency_is_picked_from_a_list(admin_client):
+    category = CategoryFactory()
+    html = admin_client.get("/admin/courses/course/add/").content.decode()
+    assert '<select name="currency"' in html
+    assert '<option value="eur">Euro (EUR)</option>' in html
+    typo = admin_client.post(
+        "/admin/courses/course/add/", new_course_data(category, currency="uds")
+    )
+    assert typo.status_code == 200
+    assert "Select a valid choice" in typo.content.decode()
+    assert not Course.objects.filter(slug="django-from-zero").exists()
+    admin_client.post("/admin/courses/course/add/", new_course_data(category, currency="eur"))
+    assert Course.objects.get(slug="django-from-zero").currency == "eur"
+
+
+@pytest.mark.django_db
+def test_a_course_in_an_unlisted_currency_keeps_it_when_edited(admin_client):
+    course = CourseFactory(currency="thb")
+    html = admin_client.get(f"/admin/courses/course/{course.pk}/change/").content.decode()
+    assert '<option value="thb" selected>THB</option>' in html
