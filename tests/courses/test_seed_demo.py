@@ -199,3 +199,15 @@ def test_seed_demo_refuses_to_run_without_debug(db, settings):
     assert not User.objects.exists()
     assert not Course.objects.exists()
     assert "edusphere-" not in out.getvalue() + err.getvalue()
+
+
+def test_demo_courses_sell_themselves(db, debug, client):
+    # The course page's sections have something to show: outcomes, requirements, bios.
+    seed()
+    for course in Course.objects.all():
+        assert course.learning_outcomes, course.slug
+        assert course.requirement_items, course.slug
+    teacher = User.objects.get(email="instructor@example.com")
+    assert teacher.bio
+    html = client.get("/courses/python-for-absolute-beginners/").content.decode()
+    assert "Getting started" in html and teacher.bio[:40] in html

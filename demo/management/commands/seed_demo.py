@@ -37,6 +37,23 @@ OTHER_INSTRUCTORS = [
     ("maria.garcia@example.com", "María García"),
     ("kenji.tanaka@example.com", "Kenji Tanaka"),
 ]
+INSTRUCTOR_BIOS = {
+    "instructor@example.com": "Software engineer for twelve years, teaching for eight. Irene "
+    "turns first programs into habits that last: small steps, real projects, kind feedback.",
+    "maria.garcia@example.com": "Data scientist and former statistics lecturer. María helps "
+    "people ask better questions of their data and explain the answers plainly.",
+    "kenji.tanaka@example.com": "Front-end developer and designer who has shipped web apps for "
+    "start-ups and public services. Kenji cares about fast, accessible interfaces.",
+}
+# What a learner needs before starting, by the course's level.
+REQUIREMENTS = {
+    Course.Level.BEGINNER: "A computer with an up-to-date web browser\nNo previous experience",
+    Course.Level.INTERMEDIATE: "A computer you can install software on\n"
+    "Comfortable with the basics of the subject",
+    Course.Level.ADVANCED: "A computer you can install software on\n"
+    "Working experience with the subject\nTime for a project of your own",
+    Course.Level.ALL: "A computer with an up-to-date web browser",
+}
 REVIEWERS = [
     ("reviewer.amara@example.com", "Amara Okafor"),
     ("reviewer.lucas@example.com", "Lucas Moreau"),
@@ -375,7 +392,13 @@ def _user(email: str, name: str, role: str, password: str | None) -> User:
     """The account with this email; created (with this name, role and password) if missing."""
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User(email=email, name=name, role=role, **staff_flags_for(role))
+        user = User(
+            email=email,
+            name=name,
+            role=role,
+            bio=INSTRUCTOR_BIOS.get(email, ""),
+            **staff_flags_for(role),
+        )
         if password is None:
             user.set_unusable_password()
         else:
@@ -425,6 +448,11 @@ def seed_course(spec: CourseSpec, categories: dict, accounts: dict) -> tuple[Cou
         price=Decimal(spec.price),
         currency=settings.SITE_CURRENCY,
         description=spec.description,
+        # One line per module: its title, then what its lectures cover.
+        what_you_will_learn="\n".join(
+            f"{module}: {' · '.join(titles)}" for module, titles in spec.modules
+        ),
+        requirements=REQUIREMENTS.get(spec.level, ""),
         status=spec.status,
         is_featured=spec.featured,
         # Spread back in time, so the "newest" order stays as listed here.
