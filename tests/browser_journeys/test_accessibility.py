@@ -39,9 +39,12 @@ SIZES = {"desktop": DESKTOP, "phone": PHONE}
 # Course titles (so slugs) are new in each test: the server keeps its own page cache.
 RUN = itertools.count(1)
 
-LESSON = """## Reading a lesson
+# Like the demo lessons: the body opens with the lecture's title, then its sections.
+LESSON = """## {title}
 
 A paragraph of text with **bold** words and a [link to the catalog](/courses/).
+
+### Worked example
 
 | Topic | Remember |
 |---|---|
@@ -99,8 +102,17 @@ PAGES = {
 
 # Violations known and not yet fixed, by (page, size or "*"): the reason names the rule and
 # the element. The check stays strict: xfail(strict=True) fails the run once the page is
-# fixed, so the entry goes then. None at present.
-KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
+# fixed, so the entry goes then.
+_LESSON_HEADINGS = (
+    "heading-order on '.prose > h3': the player drops a lesson's opening heading that repeats "
+    "its title (progress.selectors.without_title_heading), so the lesson's next heading (h3) "
+    "follows the page's h1"
+)
+KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
+    ("player-text", "*"): _LESSON_HEADINGS,
+    ("player-video", "*"): _LESSON_HEADINGS,
+    ("player-locked", "*"): _LESSON_HEADINGS,
+}
 
 
 def _cases():
@@ -137,12 +149,13 @@ def site(transactional_db):
     for m in range(2):
         module = ModuleFactory(course=course, order=m, title=f"Module {m + 1}")
         for n in range(3):
+            title = f"Lecture {m + 1}.{n + 1}"
             lectures.append(
                 LectureFactory(
                     module=module,
                     order=n,
-                    title=f"Lecture {m + 1}.{n + 1}",
-                    body=LESSON,
+                    title=title,
+                    body=LESSON.format(title=title),
                     is_free_preview=m == n == 0,
                 )
             )
@@ -159,7 +172,7 @@ def site(transactional_db):
     done = CourseFactory(
         title=f"Colour and Contrast {run}", category=category, instructors=[teacher]
     )
-    done_lecture = LectureFactory(module=ModuleFactory(course=done), body=LESSON)
+    done_lecture = LectureFactory(module=ModuleFactory(course=done))
     done_enrollment = EnrollmentFactory(student=student, course=done)
     LectureCompletion.objects.create(enrollment=done_enrollment, lecture=done_lecture)
     done_enrollment.completed_at = timezone.now()
