@@ -8,7 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help install browser run test lint format migrations-check deploy-check audit bench lock clean
+.PHONY: help install browser run test lint format migrations-check deploy-check audit bench lock clean \
+	lighthouse screenshots
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -18,6 +19,8 @@ help:
 	@echo "make bench  - load test against a large seeded database"
 	@echo "make audit  - pip-audit of the locked dependencies (needs the vulnerability service)"
 	@echo "make lock   - recompile requirements.lock from pyproject.toml"
+	@echo "make lighthouse  - Lighthouse (phone) on home, catalog, course page, player of the demo site"
+	@echo "make screenshots - laptop and phone screenshots of the demo site into docs/screenshots/"
 
 # The venv is rebuilt only when the lock changes.
 $(VENV)/.installed: requirements.lock
@@ -70,6 +73,17 @@ audit: install
 
 bench: install
 	$(PY) -m bench.run
+
+# Lighthouse pinned in tools/lighthouse (npm ci, again only when its lock changes).
+tools/lighthouse/node_modules/.installed: tools/lighthouse/package-lock.json
+	cd tools/lighthouse && npm ci --no-audit --no-fund
+	@touch $@
+
+lighthouse: install browser tools/lighthouse/node_modules/.installed
+	$(PY) scripts/lighthouse.py
+
+screenshots: install browser
+	$(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) staticfiles .test-db.sqlite3* .pytest_cache .import_linter_cache
