@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,19 @@ def private_storage():
 
 
 COVER_COUNT = 6  # static/img/covers/cover-<n>.svg
+
+
+def cover_url(thumbnail_name: str, category_id: int | None) -> str:
+    """A course's picture: its thumbnail, or the static cover of its category. Takes
+    columns, not a Course, for lists read as plain rows (My learning)."""
+    if thumbnail_name:
+        return Course._meta.get_field("thumbnail").storage.url(thumbnail_name)
+    return static(cover_path(category_id))
+
+
+def cover_path(category_id: int | None) -> str:
+    """The static cover of a category, for courses without a thumbnail."""
+    return f"img/covers/cover-{(category_id or 0) % COVER_COUNT}.svg"
 
 
 def _lines(text: str) -> list[str]:
@@ -196,7 +210,7 @@ class Course(models.Model):
     @property
     def placeholder_image(self) -> str:
         """The static cover shown while a course has no thumbnail: one per category."""
-        return f"img/covers/cover-{(self.category_id or 0) % COVER_COUNT}.svg"
+        return cover_path(self.category_id)
 
     @property
     def learning_outcomes(self) -> list[str]:

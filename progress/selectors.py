@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core import cache
 from courses.markdown import RENDERER_FINGERPRINT, render_markdown
-from courses.models import CONTENT_VERSIONS, Course, Lecture
+from courses.models import CONTENT_VERSIONS, Course, Lecture, cover_url
 from courses.page_cache import SHARED_TIMEOUT_SECONDS
 from progress.models import LEARNER_VERSIONS, Enrollment, LectureCompletion, Review
 
@@ -441,6 +441,7 @@ class LearningCard:
     course_slug: str
     course_url: str
     resume_url: str
+    cover_url: str
     completed_at: datetime | None
     last_lecture_title: str | None
     percent: int
@@ -484,6 +485,8 @@ def _learning_cards(user) -> list[LearningCard]:
             "course__slug",
             "completed_at",
             "last_lecture__title",
+            "course__thumbnail",
+            "course__category_id",
         )
     )
     if not rows:
@@ -497,7 +500,8 @@ def _learning_cards(user) -> list[LearningCard]:
         completed[enrollment_id].add(lecture_id)
     rows_of = _shared_outline_rows({row[3]: row[1] for row in rows})
     cards = []
-    for enrollment_id, course_id, title, slug, completed_at, last_lecture_title in rows:
+    for enrollment_row in rows:
+        enrollment_id, course_id, title, slug, completed_at, last_lecture_title = enrollment_row[:6]
         # A row is (pk, title, is_free_preview, is_published, module_id, module title,
         # module is_published): only lectures published in published modules count.
         counted = {row[0] for row in rows_of[slug] if row[3] and row[6]}
@@ -510,6 +514,7 @@ def _learning_cards(user) -> list[LearningCard]:
                 course_slug=slug,
                 course_url=reverse("courses:detail", args=[slug]),
                 resume_url=reverse("progress:resume", args=[slug]),
+                cover_url=cover_url(*enrollment_row[6:]),
                 completed_at=completed_at,
                 last_lecture_title=last_lecture_title,
                 percent=progress_percent(done, len(counted)),

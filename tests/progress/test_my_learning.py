@@ -4,6 +4,7 @@ from datetime import timedelta
 from functools import partial
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,7 +13,9 @@ from django.utils import timezone
 from progress.models import Enrollment, LectureCompletion
 from progress.selectors import course_outline_state, my_learning
 from progress.services import TOUCH_INTERVAL
+from tests.accounts.test_account_profile import png_bytes
 from tests.factories import (
+    CourseFactory,
     EnrollmentFactory,
     LectureFactory,
     StudentFactory,
@@ -252,3 +255,14 @@ def test_player_query_budget(django_assert_max_num_queries, modules, per_module,
 
     assert response.status_code == 200
     assert response.content.decode().count("data-lecture-id=") == modules * per_module
+
+
+def test_my_learning_cards_show_the_course_picture(student_client, student, course):
+    # Its thumbnail, or its category's cover while it has none.
+    uncovered = CourseFactory(status=course.status)
+    EnrollmentFactory(student=student, course=course)
+    EnrollmentFactory(student=student, course=uncovered)
+    course.thumbnail.save("cover.png", ContentFile(png_bytes()))
+    html = student_client.get(MY_LEARNING).content.decode()
+    assert f'src="{course.thumbnail.url}"' in html
+    assert f'src="/static/img/covers/cover-{uncovered.category_id % 6}.svg"' in html
