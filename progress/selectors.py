@@ -247,7 +247,7 @@ OUTLINE_ROWS = cache.Kind(
 )
 LECTURE_PAGE = cache.Kind(
     "lecture-page",
-    shape=(Lecture, "body_html", RENDERER_FINGERPRINT, "without-title-heading"),
+    shape=(Lecture, "body_html", RENDERER_FINGERPRINT, "without-title-heading", "h2-first"),
     versions=_content,
     timeout=SHARED_TIMEOUT_SECONDS,
 )
@@ -384,6 +384,7 @@ def _outline(
 
 _LEADING_HEADING = re.compile(r"\A\s*<h([1-3])>(.*?)</h\1>\s*", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
+_HEADING_TAG = re.compile(r"(</?h)([1-6])(?=[\s>])")
 
 
 def _words(text: str) -> str:
@@ -398,8 +399,23 @@ def without_title_heading(body_html: str, title: str) -> SafeString:
     match = _LEADING_HEADING.match(body_html)
     if match and _words(unescape(_TAG.sub("", match[2]))) == _words(title):
         body_html = body_html[match.end() :]
-    # Cut from HTML the sanitiser made: a whole element at its start goes, nothing is added.
+    body_html = _headings_from_h2(body_html)
+    # Cut from HTML the sanitiser made: a whole element at its start goes, only heading
+    # levels change, nothing is added.
     return mark_safe(body_html)  # noqa: S308  # nosec B308 B703
+
+
+def _headings_from_h2(body_html: str) -> str:
+    """The body's headings moved so its top level is h2, right under the page's h1.
+
+    A body whose title heading was cut often goes on with h3; one written with "#" would
+    make a second h1. Either breaks the page's outline for screen readers.
+    """
+    levels = [int(level) for _tag, level in _HEADING_TAG.findall(body_html)]
+    shift = min(levels, default=2) - 2
+    if not shift:
+        return body_html
+    return _HEADING_TAG.sub(lambda tag: f"{tag[1]}{min(6, max(2, int(tag[2]) - shift))}", body_html)
 
 
 def _lecture_with_body(lecture_id: int) -> Lecture | None:

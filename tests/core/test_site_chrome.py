@@ -12,7 +12,7 @@ from django.views.defaults import permission_denied, server_error
 
 from core.context_processors import NAV_VIEWS
 from core.staticfiles import StaticFilesStorage
-from tests.factories import AdminFactory, InstructorFactory, StudentFactory
+from tests.factories import AdminFactory, CourseFactory, InstructorFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +130,12 @@ def test_the_server_error_page_needs_no_request_context(rf):
     assert response.status_code == 500
     assert 'class="site-header"' in html
     assert "Something went wrong on our side" in html
+
+
+def test_every_page_has_a_description_for_search_engines(client):
+    course = CourseFactory(status="published", subtitle="Rockets, simply explained.")
+    for path in ["/", "/courses/", "/accounts/login/"]:
+        html = client.get(path).content.decode()
+        assert re.search(r'<meta name="description" content="[^"]{40,}">', html), path
+    html = client.get(course.get_absolute_url()).content.decode()
+    assert '<meta name="description" content="Rockets, simply explained.">' in html

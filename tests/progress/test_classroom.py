@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 
 from courses.models import Lecture
 from progress.models import Enrollment, LectureCompletion, Review
+from progress.selectors import without_title_heading
 from progress.services import lecture_complete
 from tests.factories import LectureFactory, ReviewFactory
 from tests.progress.conftest import complete_url, player_url
@@ -314,3 +315,19 @@ def test_a_review_without_a_rating_is_refused_with_one_error(student_client, cou
     assert len(_radios(html)) == 5
     assert ">Loved it</textarea>" in html  # what the student wrote is kept
     assert not Review.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "title", "expected"),
+    [
+        # The title heading cut, the rest moved up: h3 follows the page's h1 as h2.
+        ("<h2>Intro</h2><p>x</p><h3>Worked</h3><h4>Deeper</h4>", "Intro",
+         "<p>x</p><h2>Worked</h2><h3>Deeper</h3>"),
+        # A body written with "#" makes no second h1.
+        ("<h1>Big</h1><h2>Sub</h2>", "Other", "<h2>Big</h2><h3>Sub</h3>"),
+        ("<h2>A</h2><h3>B</h3>", "Other", "<h2>A</h2><h3>B</h3>"),
+        ("<p>See <code>&lt;h3&gt;</code></p>", "x", "<p>See <code>&lt;h3&gt;</code></p>"),
+    ],
+)  # fmt: skip
+def test_lesson_headings_start_at_h2(body, title, expected):
+    assert without_title_heading(body, title) == expected
