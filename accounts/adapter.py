@@ -1,5 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib import messages
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts import services
@@ -24,19 +25,31 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def confirm_email(self, request, email_address):
         # An address belongs to whoever verifies it first, except another account's login
-        # address: that account keeps it (its owner proves it with a password reset).
-        if services.email_is_another_accounts_login(email_address):
-            messages.error(
-                request,
-                _(
-                    "%(email)s is the sign-in address of another account. Sign in to that "
-                    "account (or reset its password) instead."
-                )
-                % {"email": email_address.email},
-            )
+        # address: that account keeps it (its owner proves it with a password reset). The
+        # check and the change happen under one lock on the address, so two accounts
+        # verifying it at once cannot both pass the check.
+        try:
+            with transaction.atomic():
+                services.email_lock(email_address.email)
+                if services.email_is_another_accounts_login(email_address):
+                    self._address_taken(request, email_address)
+                    return False
+                confirmed = super().confirm_email(request, email_address)
+                if confirmed:
+                    services.email_change_complete(email_address)
+                    services.email_pending_elsewhere_drop(email_address)
+                return confirmed
+        except IntegrityError:  # taken by a verification the lock could not see (SQLite)
+            self._address_taken(request, email_address)
             return False
-        confirmed = super().confirm_email(request, email_address)
-        if confirmed:
-            services.email_change_complete(email_address)
-            services.email_pending_elsewhere_drop(email_address)
-        return confirmed
+
+    @staticmethod
+    def _address_taken(request, email_address) -> None:
+        messages.error(
+            request,
+            _(
+                "%(email)s is the sign-in address of another account. Sign in to that "
+                "account (or reset its password) instead."
+            )
+            % {"email": email_address.email},
+        )

@@ -10,7 +10,9 @@ class RequireAdminTwoFactorMiddleware:
     """With MFA_REQUIRED_FOR_ADMINS, an admin without two-factor authentication is sent to
     set it up before anything else: admins move money (refunds) and roles.
 
-    The two-factor pages themselves, logout, re-authentication and static files stay open.
+    The two-factor pages themselves, logout, re-authentication, the email pages (allauth
+    sets up an authenticator only once every address is verified) and static files stay
+    open.
     """
 
     def __init__(self, get_response):
@@ -18,10 +20,11 @@ class RequireAdminTwoFactorMiddleware:
 
     def __call__(self, request):
         if settings.MFA_REQUIRED_FOR_ADMINS and self._must_set_up(request):
-            messages.warning(
-                request,
-                _("Admins must set up two-factor authentication before going on."),
-            )
+            text = _("Admins must set up two-factor authentication before going on.")
+            queued = messages.get_messages(request)
+            if text not in (str(message) for message in queued):
+                messages.warning(request, text)
+            queued.used = False  # looked at, not shown: they stay for the next page
             return redirect("mfa_activate_totp")
         return self.get_response(request)
 
@@ -34,10 +37,14 @@ class RequireAdminTwoFactorMiddleware:
             reverse("mfa_index"),
             reverse("account_logout"),
             reverse("account_reauthenticate"),
+            reverse("account_email"),
+            reverse("account_email_verification_sent"),
+            reverse("account_confirm_email", args=["-"])[:-2],  # its prefix
             settings.STATIC_URL
             if settings.STATIC_URL.startswith("/")
             else f"/{settings.STATIC_URL}",
         )
-        if request.path_info.startswith(open_paths):
+        # request.path, like reverse(), includes the mount point (FORCE_SCRIPT_NAME).
+        if request.path.startswith(open_paths):
             return False
         return not is_mfa_enabled(user)

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from core import health
 from courses import urls as courses_urls
 from payments import views as payments_views
@@ -27,6 +28,8 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("notifications/", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),
+    # Before allauth's own page of the same name (accounts.views.AccountEmailView says why).
+    path("accounts/email/", accounts_views.AccountEmailView.as_view(), name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

@@ -6,6 +6,7 @@ import re
 import time
 
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.test import Client
@@ -263,3 +264,31 @@ def test_required_by_default_when_debug_is_off():
             check=True,
         )
         assert result.stdout.strip() == expected
+
+
+@pytest.mark.django_db
+def test_an_admin_with_a_pending_address_can_verify_it_before_setting_up(settings):
+    # allauth adds an authenticator only once every address is verified: the email pages
+    # stay open, or the admin could never get there.
+    settings.MFA_REQUIRED_FOR_ADMINS = True
+    admin = AdminFactory()
+    EmailAddress.objects.create(user=admin, email="new@example.com", verified=False)
+    client = client_at("10.0.0.1")
+    client.force_login(admin)
+    assert client.get(reverse("account_email")).status_code == 200
+    assert client.get(reverse("account_email_verification_sent")).status_code == 200
+    # A wrong key: allauth's own page, not the set-up redirect.
+    response = client.get(reverse("account_confirm_email", args=["not-a-key"]))
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_set_up_reminder_is_shown_once(settings):
+    settings.MFA_REQUIRED_FOR_ADMINS = True
+    client = client_at("10.0.0.1")
+    client.force_login(AdminFactory())
+    for url in ["/admin/", "/teach/", "/learn/"]:
+        client.get(url)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    html = client.get(reverse("mfa_activate_totp")).content.decode()
+    assert html.count("Admins must set up two-factor authentication") == 1

@@ -2,12 +2,18 @@
 change never keeps an address from its owner."""
 
 import re
+import threading
+import time
 
 import pytest
+from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
+from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.cache import caches
+from django.db import connection, connections, transaction
 from django.urls import reverse
 
+from accounts import services
 from accounts.models import User
 from tests.factories import StudentFactory
 
@@ -130,3 +136,71 @@ def test_a_pending_change_to_another_accounts_sign_in_address_cannot_be_verified
     assert squatter.email == "squatter@example.com"
     assert owner.email == "owner@example.com"
     assert not EmailAddress.objects.filter(email="owner@example.com", verified=True).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("taken", [False, True])
+def test_an_unverified_address_cannot_be_made_the_sign_in_address(client, mailoutbox, taken):
+    squatter = StudentFactory(email="squatter@example.com")
+    if taken:
+        StudentFactory(email="owner@example.com")
+    client.force_login(squatter)
+    ask_for(client, "owner@example.com")
+    response = client.post(
+        reverse("account_email"), {"action_primary": "", "email": "owner@example.com"}
+    )
+    assert response.status_code == 302
+    squatter.refresh_from_db()
+    assert squatter.email == "squatter@example.com"
+    assert not EmailAddress.objects.filter(email="owner@example.com", primary=True).exists()
+
+
+@pytest.mark.django_db
+def test_the_email_page_offers_a_change_not_a_primary_address(client, mailoutbox):
+    client.force_login(StudentFactory(email="old@example.com"))
+    ask_for(client, "new@example.com")
+    html = client.get(reverse("account_email")).content.decode()
+    assert "You sign in with <strong>old@example.com</strong>" in html
+    assert "new@example.com" in html and "Cancel this change" in html
+    assert "action_primary" not in html
+    assert "<script" not in html.split("<main", 1)[1]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+def test_a_verification_waits_for_another_one_of_the_same_address(rf):
+    # Two accounts verifying one address at once: the second waits for the first's lock,
+    # so it sees the address taken instead of failing on the unique index (a 500).
+    first = StudentFactory(email="first@example.com")
+    second = StudentFactory(email="second@example.com")
+    EmailAddress.objects.create(user=first, email="shared@example.com")
+    pending = EmailAddress.objects.create(user=second, email="shared@example.com")
+    holding, finished = threading.Event(), {}
+
+    def hold_the_lock():
+        with transaction.atomic():
+            services.email_lock("shared@example.com")
+            User.objects.filter(pk=first.pk).update(email="shared@example.com")
+            holding.set()
+            time.sleep(0.5)
+            finished["first"] = time.monotonic()
+        connections.close_all()
+
+    def verify():
+        holding.wait()
+        request = rf.get("/")
+        request.session = {}
+        request._messages = FallbackStorage(request)
+        finished["confirmed"] = get_adapter().confirm_email(request, pending)
+        finished["second"] = time.monotonic()
+        connections.close_all()
+
+    threads = [threading.Thread(target=hold_the_lock), threading.Thread(target=verify)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert finished["second"] >= finished["first"]
+    assert finished["confirmed"] is False
+    second.refresh_from_db()
+    assert second.email == "second@example.com"
