@@ -208,7 +208,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         # Spread over a quarter of the period: sockets opened together (a server restart)
         # do not all query at once.
         while not self.closing:
-            await asyncio.sleep(seconds * random.uniform(0.75, 1.0))  # noqa: S311 (timing only)
+            await asyncio.sleep(seconds * random.uniform(0.75, 1.0))  # noqa: S311  # nosec B311 (timing only)
             try:
                 await self._recheck()
             except Exception:
