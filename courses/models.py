@@ -261,6 +261,8 @@ class Lecture(models.Model):
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
         VIDEO = "video", _("Video")
+        # Completed by passing its quiz (assessment), never by "Mark as complete".
+        QUIZ = "quiz", _("Quiz")
 
     module = models.ForeignKey(
         Module, on_delete=models.CASCADE, related_name="lectures", verbose_name=_("module")

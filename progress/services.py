@@ -92,8 +92,14 @@ def enrollment_touch(*, enrollment: Enrollment | None, lecture: Lecture) -> None
 
 
 @transaction.atomic
-def lecture_complete(*, user, course: Course, lecture: Lecture) -> LectureCompletion | None:
+def lecture_complete(
+    *, user, course: Course, lecture: Lecture, quiz_passed: bool = False
+) -> LectureCompletion | None:
     """Mark `lecture` complete for `user`'s active enrollment; idempotent.
+
+    A quiz lecture is completed only by passing its quiz: the assessment app passes
+    ``quiz_passed=True`` after grading a passing attempt; "Mark as complete" never does, so
+    it raises PermissionDenied for a quiz lecture and writes nothing.
 
     Checks the unlock rule again: a locked lecture, or one outside the user's outline, raises
     PermissionDenied and writes nothing. A free preview opened without an enrollment has no
@@ -104,6 +110,9 @@ def lecture_complete(*, user, course: Course, lecture: Lecture) -> LectureComple
     """
     if not user.is_authenticated:
         raise PermissionDenied
+    # `lecture` may be an outline entry, which carries no kind: read it.
+    if not quiz_passed and Lecture.objects.filter(pk=lecture.pk, kind=Lecture.Kind.QUIZ).exists():
+        raise PermissionDenied(_("A quiz is completed by passing it."))
     # Locking the enrollment serialises two tabs completing at the same moment.
     enrollment = (
         Enrollment.objects.select_for_update()
