@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "accounts",
     "courses",
     "progress",
+    "assessment",
     "payments",
     "teaching",
     "notifications",
@@ -288,6 +289,8 @@ STORAGES = {
 UPLOAD_MAX_IMAGE_MB = env.int("UPLOAD_MAX_IMAGE_MB", default=5)
 UPLOAD_MAX_VIDEO_MB = env.int("UPLOAD_MAX_VIDEO_MB", default=500)
 UPLOAD_MAX_ATTACHMENT_MB = env.int("UPLOAD_MAX_ATTACHMENT_MB", default=50)
+# Quiz answers sent this long after an attempt's time limit still count (latency, a slow click).
+QUIZ_SUBMIT_GRACE_SECONDS = env.int("QUIZ_SUBMIT_GRACE_SECONDS", default=30)
 
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")

@@ -1,0 +1,122 @@
+"""Reads of the assessment app: what the quiz player shows.
+
+What reaches a page before submission is built only from these dataclasses, which have no
+field for a correct answer, an explanation, accepted answers or a numeric value: a template
+cannot show what it is never given.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Max
+from django.utils.safestring import SafeString
+
+from assessment.models import Attempt, ExtraAttempt, Quiz
+from courses.markdown import render_markdown
+
+
+def quiz_for_lecture(*, lecture_id: int) -> Quiz | None:
+    return Quiz.objects.filter(lecture_id=lecture_id).select_related("lecture").first()
+
+
+@dataclass(frozen=True, slots=True)
+class QuizStatus:
+    """A student's standing in a quiz: attempts, best score, and what passing takes."""
+
+    pass_mark: int
+    attempts_allowed: int | None  # the quiz's limit plus extra grants; None: unlimited
+    attempts_used: int
+    best_score: Decimal | None
+    passed: bool
+    open_attempt_id: int | None
+    time_limit_seconds: int | None
+    question_count: int  # per attempt
+
+    @property
+    def attempts_left(self) -> int | None:
+        if self.attempts_allowed is None:
+            return None
+        return max(0, self.attempts_allowed - self.attempts_used)
+
+    @property
+    def can_start(self) -> bool:
+        left = self.attempts_left
+        return self.open_attempt_id is not None or left is None or left > 0
+
+
+def quiz_status(*, student, quiz: Quiz, counted: bool = True) -> QuizStatus:
+    """`student`'s standing in `quiz`: three queries. `counted=False` reads a course
+    manager's own (uncounted) tries."""
+    attempts = Attempt.objects.filter(quiz=quiz, student=student, counted=counted)
+    summary = attempts.filter(submitted_at__isnull=False).aggregate(best=Max("score"))
+    rows = list(attempts.order_by().values_list("submitted_at", "passed", "pk"))
+    extra = ExtraAttempt.objects.filter(quiz=quiz, student=student).count()
+    pool = quiz.questions.count()
+    return QuizStatus(
+        pass_mark=quiz.pass_mark,
+        attempts_allowed=None if quiz.attempts_allowed is None else quiz.attempts_allowed + extra,
+        attempts_used=len(rows),
+        best_score=summary["best"],
+        passed=any(passed for _s, passed, _pk in rows),
+        open_attempt_id=next((pk for submitted, _p, pk in rows if submitted is None), None),
+        time_limit_seconds=quiz.time_limit_seconds,
+        question_count=min(pool, quiz.draw_count) if quiz.draw_count else pool,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptChoice:
+    id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptQuestion:
+    id: int
+    number: int
+    kind: str
+    text_html: SafeString
+    points: int
+    choices: tuple[AttemptChoice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptSheet:
+    """An open attempt as its form shows it: the questions in their drawn order, no answers."""
+
+    attempt_id: int
+    started_at: datetime
+    deadline: datetime | None
+    questions: tuple[AttemptQuestion, ...]
+
+    def seconds_left(self, now: datetime) -> int | None:
+        if self.deadline is None:
+            return None
+        return max(0, int((self.deadline - now).total_seconds()))
+
+
+def attempt_sheet(*, attempt: Attempt) -> AttemptSheet:
+    """The questions of `attempt` for its form, from its snapshot (the same on every reload)."""
+    questions = tuple(
+        AttemptQuestion(
+            id=q["id"],
+            number=number,
+            kind=q["kind"],
+            text_html=render_markdown(q["text"]),
+            points=q["points"],
+            choices=tuple(AttemptChoice(id=c["id"], text=c["text"]) for c in q["choices"]),
+        )
+        for number, q in enumerate(attempt.snapshot["questions"], start=1)
+    )
+    return AttemptSheet(
+        attempt_id=attempt.pk,
+        started_at=attempt.started_at,
+        deadline=attempt.deadline,
+        questions=questions,
+    )
+
+
+def student_attempts(*, student, quiz: Quiz):
+    """`student`'s attempts at `quiz`, newest first."""
+    return Attempt.objects.filter(quiz=quiz, student=student).order_by("-started_at", "-id")
