@@ -12,7 +12,8 @@ from decimal import Decimal
 from django.db.models import Max
 from django.utils.safestring import SafeString
 
-from assessment.models import Attempt, ExtraAttempt, Quiz
+from assessment import gift
+from assessment.models import Attempt, ExtraAttempt, Question, Quiz
 from courses.markdown import render_markdown
 
 
@@ -120,3 +121,28 @@ def attempt_sheet(*, attempt: Attempt) -> AttemptSheet:
 def student_attempts(*, student, quiz: Quiz):
     """`student`'s attempts at `quiz`, newest first."""
     return Attempt.objects.filter(quiz=quiz, student=student).order_by("-started_at", "-id")
+
+
+def _gift_question(question) -> gift.GiftQuestion:
+    return gift.GiftQuestion(
+        kind=question.kind,
+        text=question.text,
+        title=question.title,
+        general_feedback=question.explanation,
+        choices=[
+            gift.GiftChoice(c.text, c.is_correct, c.explanation) for c in question.choices.all()
+        ]
+        if question.kind in Question.CHOICE_KINDS
+        else [],
+        partial_credit=question.partial_credit,
+        true_false_answer=question.true_false_answer,
+        accepted_answers=list(question.accepted_answers or []),
+        numeric_value=question.numeric_value,
+        numeric_tolerance=question.numeric_tolerance,
+    )
+
+
+def quiz_gift_export(*, quiz: Quiz) -> str:
+    """`quiz`'s question pool as a GIFT file, in the pool's order (two queries)."""
+    questions = quiz.questions.order_by("order", "id").prefetch_related("choices")
+    return gift.dump([_gift_question(q) for q in questions])

@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessment import grading
-from assessment.models import Attempt, ExtraAttempt, Question, Quiz
+from assessment import gift, grading
+from assessment.models import Attempt, Choice, ExtraAttempt, Question, Quiz
 from progress.selectors import active_enrollment, can_manage_course, course_outline_state
 from progress.services import lecture_complete
 
@@ -214,3 +214,58 @@ def extra_attempt_grant(*, actor, quiz: Quiz, student) -> ExtraAttempt:
     if not can_manage_course(user=actor, course=quiz.lecture.module.course):
         raise PermissionDenied(_("Only the course's instructors can grant attempts."))
     return ExtraAttempt.objects.create(quiz=quiz, student=student, granted_by=actor)
+
+
+@transaction.atomic
+def quiz_gift_import(*, actor, quiz: Quiz, source: str) -> list[Question]:
+    """Add the questions of a GIFT file to `quiz`'s pool, after those it has; all or none.
+
+    Only the course's managers may. A file the parser cannot read, or a question the quiz
+    cannot hold, raises ValidationError naming it, and nothing is written.
+    """
+    quiz = _quiz_with_course(quiz)
+    if not can_manage_course(user=actor, course=quiz.lecture.module.course):
+        raise PermissionDenied(_("Only the course's instructors can edit its quizzes."))
+    try:
+        parsed = gift.parse(source)
+    except gift.GiftError as error:
+        raise ValidationError(str(error)) from None
+    if not parsed:
+        raise ValidationError(_("The file holds no questions."))
+    last = quiz.questions.order_by("-order").values_list("order", flat=True).first()
+    start = 0 if last is None else last + 1
+    created = []
+    for number, item in enumerate(parsed, start=1):
+        question = Question(
+            quiz=quiz,
+            order=start + number - 1,
+            kind=item.kind,
+            title=item.title,
+            text=item.text,
+            explanation=item.general_feedback,
+            partial_credit=item.partial_credit,
+            true_false_answer=item.true_false_answer,
+            accepted_answers=item.accepted_answers,
+            numeric_value=item.numeric_value,
+            numeric_tolerance=item.numeric_tolerance,
+        )
+        try:
+            question.full_clean()
+        except ValidationError as error:
+            messages = "; ".join(m for ms in error.message_dict.values() for m in ms)
+            raise ValidationError(
+                _("Question %(number)s: %(messages)s") % {"number": number, "messages": messages}
+            ) from None
+        question.save()
+        Choice.objects.bulk_create(
+            Choice(
+                question=question,
+                order=order,
+                text=choice.text,
+                is_correct=choice.is_correct,
+                explanation=choice.feedback,
+            )
+            for order, choice in enumerate(item.choices)
+        )
+        created.append(question)
+    return created

@@ -1,0 +1,286 @@
+"""Moodle's GIFT format, for the question kinds Edu Sphere has: parse and write.
+
+pygiftparser (the one GIFT parser on PyPI) was looked at and not used: a single 2017
+release, tied to HTML generation, and no writer. This module handles the subset a question
+bank moves with:
+
+- multiple choice with one right answer (``=right ~wrong``), and all-that-apply with
+  weights (``~%50%right ~%-100%wrong``);
+- true/false (``{T}``, ``{TRUE}``, ``{F}``, ``{FALSE}``);
+- short answer (``{=one =two}``);
+- numeric (``{#3.14:0.01}``, ``{#1..5}``, ``{#=3.14:0.01}``);
+- answer feedback (``#``), general feedback (``####``), comments (``//``), titles
+  (``::title::``), a format tag (``[markdown]``) and the escapes ``\\: \\= \\~ \\# \\{ \\}
+  \\\\ \\n``.
+
+Points are not part of GIFT: imported questions are worth one point. Feedback of a
+true/false, short or numeric answer has no field here and is dropped on import. An
+all-that-apply question with partial credit is written with wrong choices weighted
+-100/(right choices), and without with -100 each: that is how it reads back.
+"""
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+SINGLE = "single"
+MULTIPLE = "multiple"
+TRUE_FALSE = "true_false"
+SHORT_ANSWER = "short_answer"
+NUMERIC = "numeric"
+
+
+class GiftError(ValueError):
+    """A question the parser cannot read; the message names it by its position."""
+
+
+@dataclass
+class GiftChoice:
+    text: str
+    is_correct: bool
+    feedback: str = ""
+
+
+@dataclass
+class GiftQuestion:
+    kind: str
+    text: str
+    title: str = ""
+    general_feedback: str = ""
+    choices: list[GiftChoice] = field(default_factory=list)
+    partial_credit: bool = False
+    true_false_answer: bool | None = None
+    accepted_answers: list[str] = field(default_factory=list)
+    numeric_value: Decimal | None = None
+    numeric_tolerance: Decimal = Decimal(0)
+
+
+# Escaped characters become private-use code points while parsing, so the structure can be
+# read with plain string operations, and come back as themselves at the end.
+_ESCAPES = {"\\": "\ue000", ":": "\ue001", "=": "\ue002", "~": "\ue003", "#": "\ue004",
+            "{": "\ue005", "}": "\ue006"}  # fmt: skip
+_UNESCAPE = {code: char for char, code in _ESCAPES.items()}
+_ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
+_TITLE_RE = re.compile(r"\A\s*::(.*?)::", re.DOTALL)
+_FORMAT_RE = re.compile(r"\A\s*\[(markdown|html|plain|moodle)\]", re.IGNORECASE)
+_WEIGHT_RE = re.compile(r"\A%(-?\d+(?:\.\d+)?)%")
+_TRUE_FALSE_RE = re.compile(r"\A(TRUE|FALSE|T|F)(?![^#\s])", re.IGNORECASE)
+
+
+def _protect(text: str) -> str:
+    def replace(match):
+        char = match[1]
+        if char == "n":
+            return "\n"
+        return _ESCAPES.get(char, match[0])
+
+    return _ESCAPE_RE.sub(replace, text)
+
+
+def _restore(text: str) -> str:
+    return "".join(_UNESCAPE.get(char, char) for char in text).strip()
+
+
+def _chunks(source: str) -> list[str]:
+    """The questions of a GIFT file: blocks of lines between blank lines, comments out."""
+    chunks, lines = [], []
+    for line in source.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("//"):
+            continue
+        if stripped.startswith("$CATEGORY:"):
+            continue
+        if stripped:
+            lines.append(line)
+        elif lines:
+            chunks.append("\n".join(lines))
+            lines = []
+    if lines:
+        chunks.append("\n".join(lines))
+    return chunks
+
+
+def _split_feedback(entry: str) -> tuple[str, str]:
+    text, _sep, feedback = entry.partition("#")
+    return text, feedback
+
+
+def _number(text: str, where: str) -> Decimal:
+    try:
+        number = Decimal(_restore(text))
+    except InvalidOperation:
+        raise GiftError(f"{where}: {text.strip()!r} is not a number.") from None
+    if not number.is_finite():
+        raise GiftError(f"{where}: {text.strip()!r} is not a number.")
+    return number
+
+
+def _entries(block: str) -> list[tuple[str, str]]:
+    """(marker, rest) for each ``=`` or ``~`` answer of a block."""
+    entries, marker, start = [], None, 0
+    for index, char in enumerate(block):
+        if char in "=~":
+            if marker is not None:
+                entries.append((marker, block[start:index]))
+            elif block[:index].strip():
+                raise GiftError("text before the first answer")
+            marker, start = char, index + 1
+    if marker is not None:
+        entries.append((marker, block[start:]))
+    return entries
+
+
+def _numeric(question: GiftQuestion, block: str, where: str) -> None:
+    body = block[1:]
+    if "=" in body:  # several answers: the first one with full credit is the answer
+        for _marker, rest in _entries(body):
+            weight = _WEIGHT_RE.match(rest.strip())
+            if weight is None or Decimal(weight[1]) == 100:
+                body = rest.strip()[weight.end() :] if weight else rest
+                break
+        else:
+            raise GiftError(f"{where}: no numeric answer with full credit.")
+    spec, _feedback = _split_feedback(body)
+    spec = _restore(spec)
+    if ".." in spec:
+        low, high = (_number(part, where) for part in spec.split("..", 1))
+        if high < low:
+            raise GiftError(f"{where}: the range ends below its start.")
+        question.numeric_value = (low + high) / 2
+        question.numeric_tolerance = (high - low) / 2
+    elif ":" in spec:
+        value, tolerance = spec.split(":", 1)
+        question.numeric_value = _number(value, where)
+        question.numeric_tolerance = abs(_number(tolerance, where))
+    else:
+        question.numeric_value = _number(spec, where)
+
+
+def _choices(question: GiftQuestion, block: str, where: str) -> None:
+    try:
+        entries = _entries(block)
+    except GiftError as error:
+        raise GiftError(f"{where}: {error}.") from None
+    if not entries:
+        raise GiftError(f"{where}: no answers.")
+    if any("->" in rest for _marker, rest in entries):
+        raise GiftError(f"{where}: matching questions are not supported.")
+    parsed = []
+    for marker, rest in entries:
+        rest = rest.strip()
+        weight = _WEIGHT_RE.match(rest)
+        if weight:
+            rest = rest[weight.end() :]
+        text, feedback = _split_feedback(rest)
+        parsed.append((marker, Decimal(weight[1]) if weight else None, text, feedback))
+    weighted = any(weight is not None for _m, weight, _t, _f in parsed)
+    if all(marker == "=" for marker, *_rest in parsed) and not weighted:
+        question.kind = SHORT_ANSWER
+        question.accepted_answers = [_restore(text) for _m, _w, text, _f in parsed]
+        return
+    if all(marker == "=" for marker, *_rest in parsed):
+        question.kind = SHORT_ANSWER
+        question.accepted_answers = [
+            _restore(text) for _m, weight, text, _f in parsed if weight is None or weight == 100
+        ]
+        return
+    for marker, weight, text, feedback in parsed:
+        correct = marker == "=" if weight is None else weight > 0
+        question.choices.append(GiftChoice(_restore(text), correct, _restore(feedback)))
+    if weighted:
+        question.kind = MULTIPLE
+        wrong = [weight for _m, weight, _t, _f in parsed if weight is not None and weight <= 0]
+        question.partial_credit = bool(wrong) and all(weight > -100 for weight in wrong)
+    else:
+        question.kind = SINGLE
+    if not any(choice.is_correct for choice in question.choices):
+        raise GiftError(f"{where}: no right answer.")
+
+
+def _question(chunk: str, number: int) -> GiftQuestion:
+    where = f"Question {number}"
+    text = _protect(chunk)
+    title = ""
+    match = _TITLE_RE.match(text)
+    if match:
+        title, text = _restore(match[1]), text[match.end() :]
+    match = _FORMAT_RE.match(text)
+    if match:
+        text = text[match.end() :]
+    opening, closing = text.find("{"), text.rfind("}")
+    if opening < 0 or closing < opening:
+        raise GiftError(f"{where}: no answer block {{...}}.")
+    if "{" in text[opening + 1 : closing]:
+        raise GiftError(f"{where}: more than one answer block.")
+    before, block, after = text[:opening], text[opening + 1 : closing], text[closing + 1 :]
+    stem = _restore(before if not after.strip() else f"{before.rstrip()} _____ {after.lstrip()}")
+    if not stem:
+        raise GiftError(f"{where}: no question text.")
+    block, _sep, general = block.partition("####")
+    question = GiftQuestion(kind=SINGLE, text=stem, title=title, general_feedback=_restore(general))
+    block = block.strip()
+    if block.startswith("#"):
+        question.kind = NUMERIC
+        _numeric(question, block, where)
+    elif match := _TRUE_FALSE_RE.match(block):
+        question.kind = TRUE_FALSE
+        question.true_false_answer = match[1].upper().startswith("T")
+    else:
+        _choices(question, block, where)
+    return question
+
+
+def parse(source: str) -> list[GiftQuestion]:
+    """Every question of a GIFT file, in order; GiftError names the first it cannot read."""
+    return [_question(chunk, number) for number, chunk in enumerate(_chunks(source), start=1)]
+
+
+def _escape(text: str) -> str:
+    for char in "\\:=~#{}":
+        text = text.replace(char, "\\" + char)
+    return text.replace("\r\n", "\n").replace("\n", "\\n")
+
+
+def _decimal(number: Decimal) -> str:
+    return format(number.normalize(), "f")
+
+
+def _weight(number: Decimal) -> str:
+    return _decimal(number.quantize(Decimal("0.00001")))
+
+
+def _answers(question: GiftQuestion) -> list[str]:
+    if question.kind == TRUE_FALSE:
+        return ["TRUE" if question.true_false_answer else "FALSE"]
+    if question.kind == NUMERIC:
+        value, tolerance = question.numeric_value, question.numeric_tolerance
+        return [f"#{_decimal(value)}:{_decimal(tolerance)}"]
+    if question.kind == SHORT_ANSWER:
+        return [f"={_escape(answer)}" for answer in question.accepted_answers]
+    lines = []
+    right = sum(choice.is_correct for choice in question.choices) or 1
+    for choice in question.choices:
+        feedback = f"#{_escape(choice.feedback)}" if choice.feedback else ""
+        if question.kind == SINGLE:
+            marker = "=" if choice.is_correct else "~"
+        elif choice.is_correct:
+            marker = f"~%{_weight(Decimal(100) / right)}%"
+        else:
+            wrong = Decimal(100) / right if question.partial_credit else Decimal(100)
+            marker = f"~%-{_weight(wrong)}%"
+        lines.append(f"{marker}{_escape(choice.text)}{feedback}")
+    return lines
+
+
+def dump(questions: list[GiftQuestion]) -> str:
+    """`questions` as a GIFT file Moodle imports (and `parse` reads back the same)."""
+    out = []
+    for question in questions:
+        head = f"::{_escape(question.title)}::" if question.title else ""
+        lines = [f"{head}[markdown]{_escape(question.text)}{{"]
+        lines += [f"\t{answer}" for answer in _answers(question)]
+        if question.general_feedback:
+            lines.append(f"\t####{_escape(question.general_feedback)}")
+        lines.append("}")
+        out.append("\n".join(lines))
+    return "\n\n".join(out) + "\n" if out else ""
