@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Max
 from django.utils.safestring import SafeString
 
-from assessment import gift
+from assessment import gift, grading
 from assessment.models import Attempt, ExtraAttempt, Question, Quiz
 from courses.markdown import render_markdown
 
@@ -146,3 +146,120 @@ def quiz_gift_export(*, quiz: Quiz) -> str:
     """`quiz`'s question pool as a GIFT file, in the pool's order (two queries)."""
     questions = quiz.questions.order_by("order", "id").prefetch_related("choices")
     return gift.dump([_gift_question(q) for q in questions])
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewChoice:
+    id: int
+    text: str
+    picked: bool
+    is_correct: bool | None  # None: feedback hidden
+    explanation_html: SafeString | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewQuestion:
+    id: int
+    number: int
+    kind: str
+    text_html: SafeString
+    points: int
+    answer: object  # what the student gave, cleaned (see grading.clean_answer); None: nothing
+    earned: Decimal | None  # points earned; None: feedback hidden
+    choices: tuple[ReviewChoice, ...]
+    correct_answer: str | None  # true/false, short answer, numeric; None: hidden
+    explanation_html: SafeString | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptReview:
+    """A submitted attempt: its score, and per question what the quiz's feedback allows."""
+
+    attempt_id: int
+    score: Decimal
+    passed: bool
+    late: bool
+    submitted_at: datetime
+    shows_feedback: bool
+    questions: tuple[ReviewQuestion, ...]
+
+
+def feedback_shown(*, attempt: Attempt) -> bool:
+    """Whether `attempt`'s right answers and explanations may be shown to its student.
+
+    Never before it is submitted; after that as the quiz says now (an instructor who hides
+    feedback hides it from earlier attempts too): after each attempt, only once the student
+    has passed the quiz, or never.
+    """
+    if attempt.submitted_at is None:
+        return False
+    policy = attempt.quiz.feedback
+    if policy == Quiz.Feedback.AFTER_EACH_ATTEMPT:
+        return True
+    if policy == Quiz.Feedback.AFTER_PASSING:
+        return Attempt.objects.filter(
+            quiz_id=attempt.quiz_id, student_id=attempt.student_id, passed=True
+        ).exists()
+    return False
+
+
+def _markdown_or_none(text: str, shown: bool) -> SafeString | None:
+    return render_markdown(text) if shown and text else None
+
+
+def _correct_answer(question: dict) -> str | None:
+    if question["kind"] == grading.TRUE_FALSE:
+        return "true" if question["true_false_answer"] else "false"
+    if question["kind"] == grading.SHORT_ANSWER:
+        return question["accepted_answers"][0] if question["accepted_answers"] else ""
+    if question["kind"] == grading.NUMERIC:
+        tolerance = Decimal(question["tolerance"])
+        value = Decimal(question["value"]).normalize()
+        return f"{value} ± {tolerance.normalize()}" if tolerance else f"{value}"
+    return None
+
+
+def attempt_review(*, attempt: Attempt) -> AttemptReview:
+    """A submitted attempt for its result page, from its snapshot; raises ValueError for an
+    open attempt (its sheet is `attempt_sheet`)."""
+    if attempt.submitted_at is None:
+        raise ValueError("attempt_review() takes a submitted attempt")
+    shown = feedback_shown(attempt=attempt)
+    questions = []
+    for number, q in enumerate(attempt.snapshot["questions"], start=1):
+        answer = attempt.answers.get(str(q["id"]))
+        picked = set(answer if isinstance(answer, list) else [answer])
+        fraction = grading.question_fraction(q, answer)
+        earned = Decimal(fraction.numerator * q["points"]) / fraction.denominator
+        questions.append(
+            ReviewQuestion(
+                id=q["id"],
+                number=number,
+                kind=q["kind"],
+                text_html=render_markdown(q["text"]),
+                points=q["points"],
+                answer=answer,
+                earned=(Decimal(0) if attempt.late else earned) if shown else None,
+                choices=tuple(
+                    ReviewChoice(
+                        id=c["id"],
+                        text=c["text"],
+                        picked=c["id"] in picked,
+                        is_correct=c["is_correct"] if shown else None,
+                        explanation_html=_markdown_or_none(c["explanation"], shown),
+                    )
+                    for c in q["choices"]
+                ),
+                correct_answer=_correct_answer(q) if shown else None,
+                explanation_html=_markdown_or_none(q["explanation"], shown),
+            )
+        )
+    return AttemptReview(
+        attempt_id=attempt.pk,
+        score=attempt.score,
+        passed=attempt.passed,
+        late=attempt.late,
+        submitted_at=attempt.submitted_at,
+        shows_feedback=shown,
+        questions=tuple(questions),
+    )
