@@ -119,7 +119,8 @@ def attempt_start(*, student, quiz: Quiz, now: datetime | None = None) -> Attemp
     Only an enrolled student whose quiz lecture is open under the unlock rule may start,
     within the quiz's attempts (plus extra ones granted); a course manager may always start,
     and their attempts are not counted. An open attempt past its deadline and grace is
-    closed first (scored 0) and counts as used.
+    closed first (scored 0) and counts as used. A quiz without questions cannot be started
+    (ValidationError).
     """
     now = now or timezone.now()
     if not student.is_authenticated:
@@ -158,6 +159,9 @@ def attempt_start(*, student, quiz: Quiz, now: datetime | None = None) -> Attemp
             raise PermissionDenied(_("You have used every attempt at this quiz."))
 
     seed = secrets.randbelow(2**31)
+    snapshot = quiz_snapshot(quiz=quiz, seed=seed)
+    if not snapshot["questions"]:
+        raise ValidationError(_("This quiz has no questions yet."))
     deadline = now + timedelta(seconds=quiz.time_limit_seconds) if quiz.time_limit_seconds else None
     try:
         with transaction.atomic():  # savepoint: another tab may have started one just now
@@ -168,7 +172,7 @@ def attempt_start(*, student, quiz: Quiz, now: datetime | None = None) -> Attemp
                 deadline=deadline,
                 counted=counted,
                 seed=seed,
-                snapshot=quiz_snapshot(quiz=quiz, seed=seed),
+                snapshot=snapshot,
             )
     except IntegrityError:
         return Attempt.objects.get(quiz=quiz, student=student, submitted_at__isnull=True)

@@ -92,6 +92,7 @@ def test_question_text_is_sanitised_markdown(student, quiz, unlocked):
 
 
 def test_seconds_left_counts_down_to_zero(student, quiz, unlocked):
+    single(quiz)
     quiz.time_limit_seconds = 300
     quiz.save()
     sheet = attempt_sheet(attempt=attempt_start(student=student, quiz=quiz, now=NOW))

@@ -2,6 +2,7 @@
 
 import pytest
 
+from assessment.models import Attempt
 from assessment.services import attempt_start, attempt_submit
 from tests.assessment.conftest import (
     NOW,
@@ -141,9 +142,16 @@ def test_answers_not_a_dict_grade_as_empty(student, quiz, unlocked):
     assert attempt.score == 0 and attempt.submitted_at is not None
 
 
-def test_a_quiz_without_questions_never_passes(student, quiz, unlocked):
+def test_an_attempt_without_questions_never_passes(student, quiz, unlocked):
+    # Starting refuses an empty quiz; grading holds on its own for an empty snapshot.
     quiz.pass_mark = 0
     quiz.save()
-    attempt = attempt_start(student=student, quiz=quiz, now=NOW)
+    attempt = Attempt.objects.create(
+        quiz=quiz,
+        student=student,
+        started_at=NOW,
+        seed=1,
+        snapshot={"version": 1, "pass_mark": 0, "feedback": "never", "questions": []},
+    )
     attempt = attempt_submit(student=student, attempt=attempt, answers={})
-    assert attempt.passed is False
+    assert attempt.passed is False and attempt.score == 0

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from assessment.models import Attempt
 from assessment.services import attempt_start, attempt_submit, extra_attempt_grant
@@ -190,3 +190,10 @@ def test_an_expired_attempt_is_closed_even_when_no_attempt_is_left(
 
     first.refresh_from_db()
     assert first.submitted_at is not None and first.score == 0
+
+
+def test_a_quiz_without_questions_cannot_be_started(student, instructor, quiz, unlocked):
+    for user in (student, instructor):
+        with pytest.raises(ValidationError, match="no questions"):
+            attempt_start(student=user, quiz=quiz, now=NOW)
+    assert not Attempt.objects.exists()
