@@ -5,7 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import Role
-from courses.models import Category, Course, Lecture, Module, currency_choices
+from courses.models import (
+    Category,
+    Course,
+    Lecture,
+    Module,
+    authorable_lecture_kinds,
+    currency_choices,
+)
 from courses.services import course_admin_save, course_instructors_set, courses_status_set
 from courses.video import VideoProvider, parse_video_url
 
@@ -182,8 +189,15 @@ class CourseAdmin(admin.ModelAdmin):
         )
 
 
+class LectureInlineForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = authorable_lecture_kinds(self.instance.kind)
+
+
 class LectureInline(admin.TabularInline):
     model = Lecture
+    form = LectureInlineForm
     fields = ["title", "order", "kind", "is_published", "is_free_preview", "duration_seconds"]
     ordering = ["order", "id"]
     extra = 0
@@ -235,6 +249,7 @@ class LectureAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         lecture = self.instance
+        self.fields["kind"].choices = authorable_lecture_kinds(lecture.kind)
         if lecture.video_provider in _VIDEO_PAGE and lecture.video_id:
             self.initial.setdefault(
                 "video_url", _VIDEO_PAGE[lecture.video_provider].format(lecture.video_id)

@@ -27,6 +27,17 @@ def private_storage():
 COVER_COUNT = 6  # static/img/covers/cover-<n>.svg
 
 
+def authorable_lecture_kinds(current: str = "") -> list[tuple[str, str]]:
+    """The kinds a lecture form offers. Not "quiz" yet: the player cannot take a quiz, and a
+    quiz lecture nobody can pass would lock every lecture after it. A lecture that already
+    is one keeps its kind."""
+    return [
+        (value, label)
+        for value, label in Lecture.Kind.choices
+        if value != Lecture.Kind.QUIZ or current == Lecture.Kind.QUIZ
+    ]
+
+
 def cover_url(thumbnail_name: str, category_id: int | None) -> str:
     """A course's picture: its thumbnail, or the static cover of its category. Takes
     columns, not a Course, for lists read as plain rows (My learning)."""

@@ -15,7 +15,7 @@ from core.uploads import (
     validate_image_upload,
     validate_video_upload,
 )
-from courses.models import Lecture, Module
+from courses.models import Lecture, Module, authorable_lecture_kinds
 from courses.video import VideoProvider, parse_video_url
 
 MAX_DURATION_SECONDS = 24 * 3600
@@ -148,6 +148,7 @@ class LectureForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only this course's modules: a forged id of another course's module is "invalid".
         self.fields["module"].queryset = Module.objects.filter(course=course).order_by("order")
+        self.fields["kind"].choices = authorable_lecture_kinds(lecture.kind if lecture else "")
         if lecture is None or not lecture.video_file:
             del self.fields["remove_video_file"]
         if lecture is None or not lecture.attachment:
