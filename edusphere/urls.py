@@ -23,6 +23,7 @@ urlpatterns = [
     path("courses/<slug:slug>/enroll/", payments_views.enroll, name="course-enroll"),
     path("", include((courses_patterns, courses_urls.app_name))),
     path("learn/", include("progress.urls")),
+    path("learn/<slug:slug>/lectures/<int:lecture_id>/quiz/", include("assessment.urls")),
     path("teach/", include("teaching.urls")),
     path("teach/", include("dashboards.urls")),
     path("payments/", include("payments.urls")),

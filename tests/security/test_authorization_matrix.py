@@ -96,6 +96,27 @@ def build_world() -> World:
     )
 
 
+def quiz_path(world: World, suffix: str = "", attempt: str | None = None) -> str:
+    """A quiz lecture (a free preview, so only enrollment gates it) and, when asked, an
+    attempt of the enrolled student at it: open, or submitted."""
+    from assessment.models import Quiz
+    from assessment.services import attempt_start, attempt_submit
+    from tests.assessment.conftest import single
+
+    lecture = LectureFactory(
+        module=world.module, order=3, kind="quiz", body="", is_free_preview=True
+    )
+    quiz = Quiz.objects.create(lecture=lecture, pass_mark=50)
+    single(quiz)
+    base = f"/learn/{world.course.slug}/lectures/{lecture.pk}/quiz/"
+    if attempt is None:
+        return base + suffix
+    taken = attempt_start(student=world.users["enrolled"], quiz=quiz)
+    if attempt == "submitted":
+        attempt_submit(student=world.users["enrolled"], attempt=taken, answers={})
+    return base + suffix.format(attempt=taken.pk)
+
+
 def expect(spec: str) -> dict:
     values = spec.split()
     assert len(values) == len(ROLES), spec
@@ -178,6 +199,24 @@ MATRIX = {
         lambda w: f"/learn/{w.course.slug}/review/delete/",
         # Only the author's own review can go; nobody else has one here to find.
         {"GET": "login 405 405 405 405 405 405", "POST": "login 404 3xx 404 404 404 404"},
+    ),
+    # Quizzes: enrolled students take them; course managers too (their attempts do not
+    # count); an attempt is its student's only.
+    "assessment:quiz": (
+        lambda w: quiz_path(w),
+        {"GET": "login 403 200 403 200 403 200"},
+    ),
+    "assessment:start": (
+        lambda w: quiz_path(w, "start/"),
+        {"GET": "login 405 405 405 405 405 405", "POST": "login 403 3xx 403 3xx 403 3xx"},
+    ),
+    "assessment:attempt": (
+        lambda w: quiz_path(w, "attempts/{attempt}/", attempt="open"),
+        {"GET": "login 403 200 403 404 403 404", "POST": "login 403 3xx 403 404 403 404"},
+    ),
+    "assessment:result": (
+        lambda w: quiz_path(w, "attempts/{attempt}/result/", attempt="submitted"),
+        {"GET": "login 403 200 403 404 403 404"},
     ),
     # Teaching: the assigned instructor and admins; anyone else learns nothing (404).
     "teach:course_list": (lambda w: "/teach/", {"GET": "login 403 403 403 200 200 200"}),

@@ -1,0 +1,315 @@
+"""The quiz pages: start, resume, submit, result, and what the unlock rule does with them."""
+
+import re
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from assessment.models import Attempt, Choice, Quiz
+from progress.models import LectureCompletion
+from tests.assessment.conftest import (
+    correct_choice_ids,
+    multiple,
+    numeric,
+    short_answer,
+    single,
+    true_false,
+    wrong_choice_ids,
+)
+from tests.factories import EnrollmentFactory, InstructorFactory, StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def quiz_url(course, lecture):
+    return f"/learn/{course.slug}/lectures/{lecture.pk}/quiz/"
+
+
+@pytest.fixture
+def question(quiz):
+    return single(quiz)
+
+
+@pytest.fixture
+def url(course, lectures):
+    return quiz_url(course, lectures[1])
+
+
+@pytest.fixture
+def taker(client, student, unlocked, question):
+    client.force_login(student)
+    return client
+
+
+def start(client, url) -> Attempt:
+    response = client.post(f"{url}start/")
+    assert response.status_code == 302
+    attempt = Attempt.objects.latest("id")
+    assert response.headers["Location"] == f"{url}attempts/{attempt.pk}/"
+    return attempt
+
+
+def test_quiz_page_shows_the_standing_and_a_start_button(taker, url):
+    response = taker.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "50% or more" in html
+    assert "Start the quiz" in html
+    assert "No attempt yet" in html
+
+
+def test_start_then_resume_returns_the_same_attempt(taker, url):
+    first = start(taker, url)
+    assert "Resume the quiz" in taker.get(url).content.decode()
+    second = start(taker, url)
+    assert second.pk == first.pk
+    assert Attempt.objects.count() == 1
+    response = taker.get(f"{url}attempts/{first.pk}/")
+    assert response.status_code == 200
+    assert "Submit answers" in response.content.decode()
+
+
+def test_submit_grades_and_shows_the_result(taker, url, question, lectures, student):
+    attempt = start(taker, url)
+    right = correct_choice_ids(question)[0]
+    response = taker.post(f"{url}attempts/{attempt.pk}/", {f"q{question.pk}": str(right)})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{url}attempts/{attempt.pk}/result/"
+    attempt.refresh_from_db()
+    assert attempt.passed and attempt.score == 100
+    result = taker.get(response.headers["Location"])
+    assert result.status_code == 200
+    html = result.content.decode()
+    assert "Your score: 100%" in html
+    assert "Passed" in html
+    # The attempt page of a submitted attempt leads to its result.
+    again = taker.get(f"{url}attempts/{attempt.pk}/")
+    assert again.headers["Location"].endswith("/result/")
+
+
+def test_pass_completes_the_lecture_and_opens_the_next(
+    taker, url, question, lectures, course, committed
+):
+    after = f"/learn/{course.slug}/lectures/{lectures[2].pk}/"
+    assert taker.get(after).status_code == 302  # locked before the quiz is passed
+    attempt = start(taker, url)
+    right = correct_choice_ids(question)[0]
+    with committed():
+        taker.post(f"{url}attempts/{attempt.pk}/", {f"q{question.pk}": str(right)})
+    assert LectureCompletion.objects.filter(lecture=lectures[1]).exists()
+    result = taker.get(f"{url}attempts/{attempt.pk}/result/").content.decode()
+    assert f'href="{after}"' in result
+    assert taker.get(after).status_code == 200
+
+
+def test_fail_keeps_the_next_lecture_locked(taker, url, question, lectures, course, committed):
+    attempt = start(taker, url)
+    wrong = wrong_choice_ids(question)[0]
+    with committed():
+        taker.post(f"{url}attempts/{attempt.pk}/", {f"q{question.pk}": str(wrong)})
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is not None and not attempt.passed
+    assert not LectureCompletion.objects.filter(lecture=lectures[1]).exists()
+    after = f"/learn/{course.slug}/lectures/{lectures[2].pk}/"
+    assert taker.get(after).status_code == 302
+    result = taker.get(f"{url}attempts/{attempt.pk}/result/").content.decode()
+    assert "Not passed" in result
+    assert f'href="{after}"' not in result
+
+
+def test_second_submission_changes_nothing(taker, url, question):
+    attempt = start(taker, url)
+    wrong, right = wrong_choice_ids(question)[0], correct_choice_ids(question)[0]
+    taker.post(f"{url}attempts/{attempt.pk}/", {f"q{question.pk}": str(wrong)})
+    response = taker.post(f"{url}attempts/{attempt.pk}/", {f"q{question.pk}": str(right)})
+    assert response.status_code == 302
+    attempt.refresh_from_db()
+    assert not attempt.passed
+    assert attempt.answers == {str(question.pk): wrong}
+
+
+def test_attempts_exhausted_shows_no_start(taker, url, quiz, question):
+    quiz.attempts_allowed = 1
+    quiz.save()
+    attempt = start(taker, url)
+    taker.post(
+        f"{url}attempts/{attempt.pk}/", {f"q{question.pk}": str(wrong_choice_ids(question)[0])}
+    )
+    html = taker.get(url).content.decode()
+    assert "Start the quiz" not in html and "Try again" not in html
+    assert "used every attempt" in html
+    assert f'action="{url}start/"' not in html
+    assert taker.post(f"{url}start/").status_code == 403
+    assert Attempt.objects.count() == 1
+
+
+def test_a_bad_number_is_shown_on_its_field_and_not_submitted(taker, url, quiz):
+    question = numeric(quiz, "3.5", order=1)
+    attempt = start(taker, url)
+    response = taker.post(f"{url}attempts/{attempt.pk}/", {f"q{question.pk}": "three"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f'id="q{question.pk}-errors"' in html
+    assert f'aria-describedby="q{question.pk}-errors"' in html
+    assert 'value="three"' in html
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None
+
+
+def test_another_students_attempt_is_not_found(taker, url, quiz, course):
+    other = StudentFactory()
+    EnrollmentFactory(student=other, course=course)
+    attempt = start(taker, url)
+    client = Client()
+    client.force_login(other)
+    assert client.get(f"{url}attempts/{attempt.pk}/").status_code in (403, 404)
+    assert client.post(f"{url}attempts/{attempt.pk}/", {}).status_code in (403, 404)
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None
+
+
+def test_locked_quiz_is_forbidden(client, student, enrollment, question, url):
+    client.force_login(student)  # the lecture before the quiz is not completed
+    assert client.get(url).status_code == 403
+    assert client.post(f"{url}start/").status_code == 403
+    assert not Attempt.objects.exists()
+
+
+def test_course_manager_attempts_are_not_counted(client, instructor, question, url):
+    client.force_login(instructor)
+    assert "not counted" in client.get(url).content.decode()
+    attempt = start(client, url)
+    assert attempt.counted is False
+
+
+def test_quiz_without_questions_says_so(client, student, unlocked, quiz, url):
+    client.force_login(student)
+    response = client.post(f"{url}start/", follow=True)
+    assert "This quiz has no questions yet." in response.content.decode()
+    assert not Attempt.objects.exists()
+
+
+def test_player_links_to_the_quiz_and_hides_mark_as_complete(taker, course, lectures, url):
+    html = taker.get(f"/learn/{course.slug}/lectures/{lectures[1].pk}/").content.decode()
+    assert f'href="{url}"' in html
+    assert "Take the quiz" in html
+    assert "Mark as complete" not in html
+    text = taker.get(f"/learn/{course.slug}/lectures/{lectures[0].pk}/").content.decode()
+    assert "Take the quiz" not in text
+    assert "You completed this lecture." in text  # a text lecture keeps its completion panel
+
+
+SECRET_EXPLANATION = "zq-secret-explanation-7731"
+SECRET_CHOICE_EXPLANATION = "zq-choice-explanation-4410"
+SECRET_ACCEPTED = "zq-accepted-answer-9902"
+SECRET_VALUE = "98765.4321"
+
+
+@pytest.fixture
+def secret_quiz(quiz):
+    """One question of each kind, with distinctive answers and explanations."""
+    choice_q = single(quiz, "Which one", order=0, explanation=SECRET_EXPLANATION)
+    Choice.objects.filter(question=choice_q).update(explanation=SECRET_CHOICE_EXPLANATION)
+    multiple(quiz, order=1)
+    true_false(quiz, order=2)
+    short_answer(quiz, SECRET_ACCEPTED, order=3)
+    numeric(quiz, SECRET_VALUE, "0.5", order=4)
+    return quiz
+
+
+def test_no_answer_reaches_the_attempt_page(client, student, unlocked, secret_quiz, url):
+    client.force_login(student)
+    attempt = start(client, url)
+    pages = [
+        client.get(url),
+        client.get(f"{url}attempts/{attempt.pk}/"),
+        client.get(f"{url}attempts/{attempt.pk}/result/", follow=True),
+        client.post(f"{url}attempts/{attempt.pk}/", {"q0": "x"}),  # nothing matches: submits
+    ]
+    attempt.delete()
+    attempt = start(client, url)
+    numeric_q = secret_quiz.questions.get(kind="numeric")
+    pages.append(client.post(f"{url}attempts/{attempt.pk}/", {f"q{numeric_q.pk}": "x"}))
+    assert pages[-1].status_code == 400
+    for response in pages[:2] + pages[-1:]:
+        html = response.content.decode()
+        for secret in (SECRET_EXPLANATION, SECRET_CHOICE_EXPLANATION, SECRET_ACCEPTED, "98765"):
+            assert secret not in html
+        assert "is_correct" not in html
+        assert "is-correct" not in html
+        assert "Correct answer" not in html
+        assert "data-correct" not in html
+
+
+class LabelCheck(HTMLParser):
+    """Collects the form's inputs, labels, fieldsets and legends."""
+
+    def __init__(self):
+        super().__init__()
+        self.inputs, self.labels = [], set()
+        self.fieldsets, self.legends = 0, 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("type") not in ("hidden", "submit"):
+            self.inputs.append(attrs)
+        elif tag == "label":
+            self.labels.add(attrs.get("for"))
+        elif tag == "fieldset":
+            self.fieldsets += 1
+        elif tag == "legend":
+            self.legends += 1
+
+
+def test_every_input_has_a_label_and_every_question_a_legend(
+    client, student, unlocked, secret_quiz, url
+):
+    client.force_login(student)
+    attempt = start(client, url)
+    html = client.get(f"{url}attempts/{attempt.pk}/").content.decode()
+    form = html[html.index('<form method="post" action="' + f"{url}attempts/") :]
+    check = LabelCheck()
+    check.feed(form)
+    assert check.fieldsets == 5 == check.legends
+    assert len(check.inputs) == 3 + 4 + 2 + 1 + 1
+    for attrs in check.inputs:
+        assert attrs.get("id") in check.labels, attrs
+    assert (
+        len(re.findall(r'<fieldset class="quiz-question"[^>]*aria-describedby="q\d+-text', form))
+        == 5
+    )
+
+
+def test_deadline_is_shown(taker, url, quiz):
+    quiz.time_limit_seconds = 600
+    quiz.save()
+    attempt = start(taker, url)
+    html = taker.get(f"{url}attempts/{attempt.pk}/").content.decode()
+    assert "Submit by" in html
+    assert f'datetime="{attempt.deadline.isoformat()}"' in html or "<time datetime=" in html
+
+
+def test_late_submission_is_not_counted(taker, url, quiz, question):
+    quiz.time_limit_seconds = 60
+    quiz.save()
+    attempt = start(taker, url)
+    Attempt.objects.filter(pk=attempt.pk).update(
+        deadline=timezone.now() - timedelta(hours=1), started_at=timezone.now() - timedelta(hours=2)
+    )
+    right = correct_choice_ids(question)[0]
+    taker.post(f"{url}attempts/{attempt.pk}/", {f"q{question.pk}": str(right)})
+    attempt.refresh_from_db()
+    assert attempt.late and not attempt.passed
+    assert "Too late" in taker.get(f"{url}attempts/{attempt.pk}/result/").content.decode()
+
+
+def test_other_instructor_and_unenrolled_student_are_kept_out(client, question, url):
+    for user in (StudentFactory(), InstructorFactory()):
+        client.force_login(user)
+        assert client.get(url).status_code in (403, 404)
+        assert client.post(f"{url}start/").status_code in (403, 404)
+    assert not Attempt.objects.exists()
+    assert Quiz.objects.count() == 1
