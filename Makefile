@@ -86,4 +86,4 @@ screenshots: install browser
 	$(PY) scripts/screenshots.py
 
 clean:
-	rm -rf $(VENV) staticfiles .test-db.sqlite3* .pytest_cache .import_linter_cache
+	rm -rf $(VENV) staticfiles .test-db.sqlite3* .pytest_cache .import_linter_cache .lighthouse tools/lighthouse/node_modules
