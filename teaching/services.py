@@ -125,7 +125,8 @@ def course_details_update(
     """Edit what a course's page says about it. Title, price, status and instructors are not
     arguments: they stay with admins.
 
-    `thumbnail`: None keeps the current image, False removes it, an uploaded file replaces it.
+    `thumbnail`: None (left out) keeps the current image, False removes it, an upload
+    replaces it.
     """
     _require_editor(actor, course)
     course = Course.objects.select_for_update().get(pk=course.pk)
@@ -138,19 +139,9 @@ def course_details_update(
     fields += ["intro_video_url", "updated_at"]
     obsolete = []
     if thumbnail is not _KEEP:
-        current = course.thumbnail
-        if current and current._committed:
-            obsolete.append((current.storage, current.name))
-        course.thumbnail = thumbnail or ""
+        _replace_file(course, "thumbnail", thumbnail, obsolete)
         fields.append("thumbnail")
-    course.full_clean()
-    upload = course.thumbnail if course.thumbnail and not course.thumbnail._committed else None
-    try:
-        course.save(update_fields=fields)
-    except Exception:
-        if upload is not None and upload._committed:
-            upload.storage.delete(upload.name)
-        raise
+    _save_with_uploads(course, ["thumbnail"], update_fields=fields)
     _delete_files_on_commit(obsolete)
     return course
 
@@ -269,6 +260,34 @@ def module_reorder(*, actor, course: Course, module_ids: list[int]) -> None:
 # -- lectures --------------------------------------------------------------------------------
 
 
+def _replace_file(instance, field_name: str, new, obsolete: list) -> None:
+    """Set a file field: _KEEP (or the same file) keeps it, False removes it, an upload
+    replaces it. The stored file it makes obsolete goes on `obsolete` as (storage, name)."""
+    current = getattr(instance, field_name)
+    if new is _KEEP or new is current:
+        return
+    if current and current._committed:
+        obsolete.append((current.storage, current.name))
+    setattr(instance, field_name, new or "")
+
+
+def _save_with_uploads(instance, file_fields: list[str], **save_kwargs) -> None:
+    """Validate (files included) before anything is stored; undo stored files on failure.
+
+    Only files this save stored are undone: the ones the row keeps stay where they are.
+    """
+    instance.full_clean()
+    uploads = [getattr(instance, name) for name in file_fields]
+    uploads = [field for field in uploads if field and not field._committed]
+    try:
+        instance.save(**save_kwargs)
+    except Exception:
+        for field in uploads:
+            if field._committed:
+                field.storage.delete(field.name)
+        raise
+
+
 def _delete_files_on_commit(files) -> None:
     # After commit: a rolled-back delete or replace must still find its file.
     for storage, name in files:
@@ -297,12 +316,7 @@ def _apply_lecture_fields(
     obsolete = []
 
     def replace(field_name, new):
-        current = getattr(lecture, field_name)
-        if new is _KEEP or new is current:
-            return
-        if current and current._committed:
-            obsolete.append((current.storage, current.name))
-        setattr(lecture, field_name, new or "")
+        _replace_file(lecture, field_name, new, obsolete)
 
     lecture.title, lecture.kind, lecture.body = title, kind, body
     lecture.duration_seconds = duration_seconds
@@ -323,19 +337,7 @@ def _apply_lecture_fields(
 
 
 def _save_lecture(lecture: Lecture) -> None:
-    """Validate (files included) before anything is stored; undo stored files on failure.
-
-    Only files this save stored are undone: the ones the lecture keeps stay where they are.
-    """
-    lecture.full_clean()
-    uploads = [f for f in (lecture.video_file, lecture.attachment) if f and not f._committed]
-    try:
-        lecture.save()
-    except Exception:
-        for field in uploads:
-            if field._committed:
-                field.storage.delete(field.name)
-        raise
+    _save_with_uploads(lecture, ["video_file", "attachment"])
 
 
 @transaction.atomic
