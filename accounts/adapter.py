@@ -25,12 +25,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def confirm_email(self, request, email_address):
         # An address belongs to whoever verifies it first, except another account's login
-        # address: that account keeps it (its owner proves it with a password reset). The
-        # check and the change happen under one lock on the address, so two accounts
-        # verifying it at once cannot both pass the check.
+        # address: that account keeps it (its owner proves it with a password reset). Two
+        # accounts verifying it at once both pass the check; the unique indexes stop the
+        # second, whose whole change is then rolled back.
         try:
             with transaction.atomic():
-                services.email_lock(email_address.email)
                 if services.email_is_another_accounts_login(email_address):
                     self._address_taken(request, email_address)
                     return False
@@ -39,7 +38,7 @@ class AccountAdapter(DefaultAccountAdapter):
                     services.email_change_complete(email_address)
                     services.email_pending_elsewhere_drop(email_address)
                 return confirmed
-        except IntegrityError:  # taken by a verification the lock could not see (SQLite)
+        except IntegrityError:
             self._address_taken(request, email_address)
             return False
 

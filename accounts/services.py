@@ -111,13 +111,6 @@ def email_is_claimed(email: str) -> bool:
     )
 
 
-def email_lock(email: str) -> None:
-    """Lock every row that holds `email` (accounts and their addresses) until the
-    transaction ends: a verification reads, then writes, who has it."""
-    list(User.objects.select_for_update().filter(email__iexact=email).values_list("pk"))
-    list(EmailAddress.objects.select_for_update().filter(email__iexact=email).values_list("pk"))
-
-
 def email_is_another_accounts_login(email_address) -> bool:
     """True if the address `email_address` would verify is another account's sign-in address."""
     return (
