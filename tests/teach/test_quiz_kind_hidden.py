@@ -33,3 +33,11 @@ def test_the_admin_offers_no_quiz_kind_for_a_new_lecture(admin_client):
     quiz = LectureFactory(kind=Lecture.Kind.QUIZ)
     html = admin_client.get(f"/admin/courses/lecture/{quiz.pk}/change/").content.decode()
     assert 'value="quiz" selected' in html
+
+
+def test_the_module_admin_offers_no_quiz_kind_for_its_lectures(admin_client):
+    module = ModuleFactory(course=CourseFactory())
+    LectureFactory(module=module, kind=Lecture.Kind.TEXT)
+    html = admin_client.get(f"/admin/courses/module/{module.pk}/change/").content.decode()
+    assert 'value="video"' in html
+    assert 'value="quiz"' not in html
