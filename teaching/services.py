@@ -13,7 +13,7 @@ from django.db.models import Case, F, Sum, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from courses.models import Course, Lecture, Module
+from courses.models import Course, Lecture, Module, authorable_lecture_kinds
 from courses.video import parse_video_url
 from notifications.models import Notification
 from notifications.services import notify_many
@@ -313,6 +313,8 @@ def _apply_lecture_fields(
     is_published,
 ) -> list:
     """Set the fields; return (storage, name) of stored files the change makes obsolete."""
+    if kind not in dict(authorable_lecture_kinds(lecture.kind)):
+        raise ValidationError({"kind": _("Lectures cannot be made quizzes here yet.")})
     obsolete = []
 
     def replace(field_name, new):

@@ -2,8 +2,10 @@
 pass would lock every lecture after it."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from courses.models import Lecture, authorable_lecture_kinds
+from teaching.services import lecture_create, lecture_update
 from tests.factories import CourseFactory, LectureFactory, ModuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +43,25 @@ def test_the_module_admin_offers_no_quiz_kind_for_its_lectures(admin_client):
     html = admin_client.get(f"/admin/courses/module/{module.pk}/change/").content.decode()
     assert 'value="video"' in html
     assert 'value="quiz"' not in html
+
+
+def test_the_service_refuses_to_make_a_quiz_lecture(instructor):
+    course = CourseFactory()
+    course.instructors.add(instructor)
+    module = ModuleFactory(course=course)
+    with pytest.raises(ValidationError):
+        lecture_create(actor=instructor, module=module, title="Q", kind=Lecture.Kind.QUIZ)
+    text = LectureFactory(module=module, kind=Lecture.Kind.TEXT)
+    with pytest.raises(ValidationError):
+        lecture_update(
+            actor=instructor,
+            lecture=text,
+            module=module,
+            title="Q",
+            kind=Lecture.Kind.QUIZ,
+            body="",
+            duration_seconds=0,
+            is_free_preview=False,
+            is_published=False,
+        )
+    assert not Lecture.objects.filter(kind=Lecture.Kind.QUIZ).exists()
