@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "courses",
     "progress",
     "assessment",
+    "certificates",
     "payments",
     "teaching",
     "notifications",

@@ -1,0 +1,1 @@
+"""Connects the progress signals to certificate issue and revocation."""
