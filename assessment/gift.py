@@ -146,8 +146,11 @@ def _numeric(question: GiftQuestion, block: str, where: str) -> None:
         low, high = (_number(part, where) for part in spec.split("..", 1))
         if high < low:
             raise GiftError(f"{where}: the range ends below its start.")
-        question.numeric_value = (low + high) / 2
-        question.numeric_tolerance = (high - low) / 2
+        try:
+            question.numeric_value = (low + high) / 2
+            question.numeric_tolerance = (high - low) / 2
+        except ArithmeticError:  # decimal.Overflow: far beyond what a question can hold
+            raise GiftError(f"{where}: the range {spec.strip()!r} is too large.") from None
     elif ":" in spec:
         value, tolerance = spec.split(":", 1)
         question.numeric_value = _number(value, where)
