@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -189,10 +189,33 @@ class CourseAdmin(admin.ModelAdmin):
         )
 
 
+def _quiz_kind_kept(lecture: Lecture, kind: str) -> bool:
+    """Whether a quiz lecture whose quiz holds attempts or questions is being made another
+    kind: refused, as in the workspace (assessment.authoring.quiz_in_use_error), since
+    students' records or the author's questions would vanish. Read through the reverse
+    relations: courses sits below assessment and imports nothing from it."""
+    if lecture.pk is None or lecture.kind != Lecture.Kind.QUIZ or kind == Lecture.Kind.QUIZ:
+        return False
+    in_use = Q(quiz__attempts__isnull=False) | Q(quiz__questions__isnull=False)
+    return Lecture.objects.filter(in_use, pk=lecture.pk).exists()
+
+
+QUIZ_KIND_KEPT = _(
+    "This quiz has questions or students' attempts, so it stays a quiz: attempts are kept "
+    "for good, and questions must be deleted first."
+)
+
+
 class LectureInlineForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = authorable_lecture_kinds(self.instance.kind)
+
+    def clean_kind(self):
+        kind = self.cleaned_data["kind"]
+        if _quiz_kind_kept(self.instance, kind):
+            raise forms.ValidationError(QUIZ_KIND_KEPT)
+        return kind
 
 
 class LectureInline(admin.TabularInline):
@@ -254,6 +277,12 @@ class LectureAdminForm(forms.ModelForm):
             self.initial.setdefault(
                 "video_url", _VIDEO_PAGE[lecture.video_provider].format(lecture.video_id)
             )
+
+    def clean_kind(self):
+        kind = self.cleaned_data["kind"]
+        if _quiz_kind_kept(self.instance, kind):
+            raise forms.ValidationError(QUIZ_KIND_KEPT)
+        return kind
 
     def clean_video_url(self):
         url = self.cleaned_data["video_url"].strip()

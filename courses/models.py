@@ -28,14 +28,10 @@ COVER_COUNT = 6  # static/img/covers/cover-<n>.svg
 
 
 def authorable_lecture_kinds(current: str = "") -> list[tuple[str, str]]:
-    """The kinds a lecture form offers. Not "quiz" yet: the player cannot take a quiz, and a
-    quiz lecture nobody can pass would lock every lecture after it. A lecture that already
-    is one keeps its kind."""
-    return [
-        (value, label)
-        for value, label in Lecture.Kind.choices
-        if value != Lecture.Kind.QUIZ or current == Lecture.Kind.QUIZ
-    ]
+    """The kinds a lecture form offers: every kind, quizzes included, now that the player
+    takes them and the workspace writes them. `current` (the lecture's kind) stays accepted
+    for callers that pass it."""
+    return list(Lecture.Kind.choices)
 
 
 def cover_url(thumbnail_name: str, category_id: int | None) -> str:

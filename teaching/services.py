@@ -13,6 +13,7 @@ from django.db.models import Case, F, Sum, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from assessment import authoring
 from courses.models import Course, Lecture, Module, authorable_lecture_kinds
 from courses.video import parse_video_url
 from notifications.models import Notification
@@ -314,7 +315,7 @@ def _apply_lecture_fields(
 ) -> list:
     """Set the fields; return (storage, name) of stored files the change makes obsolete."""
     if kind not in dict(authorable_lecture_kinds(lecture.kind)):
-        raise ValidationError({"kind": _("Lectures cannot be made quizzes here yet.")})
+        raise ValidationError({"kind": _("Choose a kind of lecture.")})
     obsolete = []
 
     def replace(field_name, new):
@@ -324,7 +325,7 @@ def _apply_lecture_fields(
     lecture.duration_seconds = duration_seconds
     lecture.is_free_preview, lecture.is_published = is_free_preview, is_published
     lecture.video_provider, lecture.video_id = video_provider or "", video_id or ""
-    if kind == Lecture.Kind.TEXT:  # a text lecture keeps no video
+    if kind != Lecture.Kind.VIDEO:  # a text or quiz lecture keeps no video
         lecture.video_provider = lecture.video_id = ""
         replace("video_file", False)
     elif video_file:  # a new upload replaces a link
@@ -376,6 +377,8 @@ def lecture_create(
         is_published=is_published,
     )
     _save_lecture(lecture)
+    if lecture.kind == Lecture.Kind.QUIZ:  # its quiz, with the default settings, at once
+        authoring.quiz_ensure(actor=actor, lecture=lecture)
     _course_duration_refresh(module.course_id)
     if _is_visible(lecture):
         _notify_lecture_published(lecture)
@@ -414,6 +417,9 @@ def lecture_update(
         # Moved by another request after the caller read it: its module is not locked here.
         raise ValidationError(_("This lecture was just moved elsewhere. Reload and try again."))
     was_visible = _is_visible(lecture)
+    if lecture.kind == Lecture.Kind.QUIZ and kind != Lecture.Kind.QUIZ:
+        # Refused while the quiz holds attempts or questions; an empty quiz goes.
+        authoring.quiz_release(actor=actor, lecture=lecture)
     obsolete = _apply_lecture_fields(
         lecture,
         title=title,
@@ -432,6 +438,8 @@ def lecture_update(
         lecture.module = Module.objects.select_related("course").get(pk=module.pk)
         lecture.order = len(siblings[module.pk])
     _save_lecture(lecture)
+    if lecture.kind == Lecture.Kind.QUIZ:
+        authoring.quiz_ensure(actor=actor, lecture=lecture)
     _course_duration_refresh(module.course_id)
     if module.pk != old_module_id:
         _resequence(Lecture, [row for row in siblings[old_module_id] if row.pk != lecture.pk])
