@@ -1,6 +1,6 @@
 from django.urls import path
 
-from teaching import views
+from teaching import quiz_views, views
 
 app_name = "teach"
 
@@ -40,5 +40,42 @@ urlpatterns = [
         "<slug:slug>/lectures/<int:lecture_id>/publish/",
         views.lecture_publish,
         name="lecture_publish",
+    ),
+    # A quiz lecture's editor: settings, questions, GIFT import and export.
+    path("<slug:slug>/lectures/<int:lecture_id>/quiz/", quiz_views.quiz_edit, name="quiz_edit"),
+    path(
+        "<slug:slug>/lectures/<int:lecture_id>/quiz/import/",
+        quiz_views.quiz_import,
+        name="quiz_import",
+    ),
+    path(
+        "<slug:slug>/lectures/<int:lecture_id>/quiz/export/",
+        quiz_views.quiz_export,
+        name="quiz_export",
+    ),
+    path(
+        "<slug:slug>/lectures/<int:lecture_id>/quiz/questions/new/",
+        quiz_views.question_create,
+        name="question_create",
+    ),
+    path(
+        "<slug:slug>/lectures/<int:lecture_id>/quiz/questions/reorder/",
+        quiz_views.question_reorder,
+        name="question_reorder",
+    ),
+    path(
+        "<slug:slug>/lectures/<int:lecture_id>/quiz/questions/<int:question_id>/edit/",
+        quiz_views.question_edit,
+        name="question_edit",
+    ),
+    path(
+        "<slug:slug>/lectures/<int:lecture_id>/quiz/questions/<int:question_id>/delete/",
+        quiz_views.question_delete,
+        name="question_delete",
+    ),
+    path(
+        "<slug:slug>/lectures/<int:lecture_id>/quiz/questions/<int:question_id>/move/",
+        quiz_views.question_move,
+        name="question_move",
     ),
 ]

@@ -345,13 +345,18 @@ def lecture_create(request, slug, module_id):
     if not form.is_valid():
         return _lecture_form_page(request, course, form, status=INVALID)
 
+    created = []
+
     def save(**kwargs):
         module = kwargs.pop("module")
-        return services.lecture_create(actor=request.user, module=module, **kwargs)
+        created.append(services.lecture_create(actor=request.user, module=module, **kwargs))
 
     error_page = _save_lecture(request, course, form, save)
     if error_page:
         return error_page
+    if created[0].kind == Lecture.Kind.QUIZ:  # on to its questions
+        messages.success(request, _("Quiz lecture added. Now add its questions."))
+        return redirect("teach:quiz_edit", slug=course.slug, lecture_id=created[0].pk)
     messages.success(request, _("Lecture added."))
     return redirect("teach:workspace", slug=course.slug)
 
