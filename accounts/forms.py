@@ -56,7 +56,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["name", "avatar", "phone", "bio"]
+        fields = ["name", "certificate_name", "avatar", "phone", "bio"]
         widgets = {
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
             "avatar": AvatarInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),

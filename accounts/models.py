@@ -66,6 +66,13 @@ class User(AbstractUser):
         _("bio"), blank=True, max_length=2000, validators=[MaxLengthValidator(2000)]
     )
     phone = models.CharField(_("phone"), max_length=24, blank=True, validators=[phone_validator])
+    # Printed on certificates as it was when each was issued; empty: the name above.
+    certificate_name = models.CharField(
+        _("name on certificates"),
+        max_length=150,
+        blank=True,
+        help_text=_("As it should appear on your certificates. Empty: your name."),
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role, default=Role.STUDENT)
 
     USERNAME_FIELD = "email"
@@ -97,6 +104,10 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.name or self.email.split("@")[0]
+
+    @property
+    def name_on_certificates(self) -> str:
+        return self.certificate_name.strip() or self.display_name
 
     @property
     def is_admin(self) -> bool:

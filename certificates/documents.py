@@ -19,3 +19,7 @@ class CertificateDocument:
     verify_url: str  # absolute URL of the public verification page
     site_name: str
     revoked_at: datetime | None = None
+
+    @property
+    def course_length_minutes(self) -> int:
+        return (self.course_length_seconds + 59) // 60

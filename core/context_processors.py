@@ -11,6 +11,7 @@ NAV_VIEWS = {
     "notifications": "notifications:list",
     "profile": "accounts:profile",
     "purchases": "payments:orders",
+    "certificates": "certificates:mine",
     "two_factor": "mfa_index",
     "login": "account_login",
     "signup": "account_signup",

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as accounts_views
+from certificates import urls as certificates_urls
 from core import health
 from courses import urls as courses_urls
 from payments import views as payments_views
@@ -16,12 +17,19 @@ courses_patterns = [
     path("courses/<slug:slug>/", course_page.course_detail, name="detail"),
 ]
 
+# Certificates, and the course-complete page that shows one beside the learner's pages.
+certificates_patterns = [
+    path("certificates/", include(certificates_urls.urlpatterns)),
+    path("learn/", include(certificates_urls.learn_patterns)),
+]
+
 # The admin signs in through the site's login: its rate limits and two-factor step apply.
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("courses/<slug:slug>/enroll/", payments_views.enroll, name="course-enroll"),
     path("", include((courses_patterns, courses_urls.app_name))),
+    path("", include((certificates_patterns, certificates_urls.app_name))),
     path("learn/", include("progress.urls")),
     path("learn/<slug:slug>/lectures/<int:lecture_id>/quiz/", include("assessment.urls")),
     path("teach/", include("teaching.urls")),

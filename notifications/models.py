@@ -15,6 +15,7 @@ class Notification(models.Model):
         NEW_REVIEW = "new_review", _("New review")
         COURSE_COMPLETED = "course_completed", _("Course completed")
         ROLE_CHANGED = "role_changed", _("Role changed")
+        CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

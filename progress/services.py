@@ -14,6 +14,7 @@ from notifications.models import Notification
 from notifications.services import notify, notify_many
 from progress.models import Enrollment, LectureCompletion, Review
 from progress.selectors import active_enrollment, course_outline_state
+from progress.signals import course_completed, enrollment_access_changed
 
 
 @transaction.atomic
@@ -39,6 +40,7 @@ def enrollment_create(
         enrollment.revoked_at = None
         enrollment.source = source
         enrollment.save(update_fields=["status", "revoked_at", "source"])
+        enrollment_access_changed.send(sender=Enrollment, enrollment=enrollment)
     Course.objects.filter(pk=course.pk).update(enrollment_count=F("enrollment_count") + 1)
     notify(
         recipient=student,
@@ -61,6 +63,7 @@ def enrollment_revoke(*, enrollment: Enrollment) -> Enrollment:
     Course.objects.filter(pk=enrollment.course_id, enrollment_count__gt=0).update(
         enrollment_count=F("enrollment_count") - 1
     )
+    enrollment_access_changed.send(sender=Enrollment, enrollment=enrollment)
     return enrollment
 
 
@@ -149,6 +152,8 @@ def lecture_complete(
             link=course.get_absolute_url(),
         )
     enrollment.save(update_fields=fields)
+    if "completed_at" in fields:
+        course_completed.send(sender=Enrollment, enrollment=enrollment)
     return completion
 
 
