@@ -16,15 +16,16 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Sum
 from django.utils import timezone
 
 from accounts.models import Role, User, staff_flags_for
 from courses.models import Category, Course, Lecture, Module
 from courses.video import VideoProvider
+from demo.quizzes import seed_quiz
 from demo.thumbnails import course_thumbnail_add
 from progress.models import Enrollment, LectureCompletion, Review
-from progress.services import enrollment_create
+from progress.services import enrollment_create, lecture_complete
 
 DEMO_ACCOUNTS = [
     # (email, password, name, role); printed after seeding, development only.
@@ -328,6 +329,8 @@ COURSES = [
 ]
 # The demo student is enrolled in these free courses, with this many lectures completed.
 STUDENT_PROGRESS = {"python-for-absolute-beginners": 2, "git-and-github-in-practice": 1}
+# ... and has finished this one, so a newcomer sees a certificate at once.
+STUDENT_FINISHED = "accessible-web-design"
 
 
 def lecture_body(course_title: str, lecture_title: str) -> str:
@@ -370,9 +373,14 @@ class Command(BaseCommand):
                 seeded.append(course)
                 if is_new:
                     created.append(course)
+            # Quizzes are added to demo courses that lack theirs (as an instructor would).
+            for course in seeded:
+                if seed_quiz(course, accounts["admin@example.com"]):
+                    course_duration_refresh(course)
             # A course's reviews and the demo student's progress are made with the course.
             seed_reviews(created, accounts)
             seed_student_progress(created, accounts["student@example.com"])
+            seed_student_certificate(accounts["student@example.com"])
         # A generated thumbnail for each demo course without one (one an admin uploaded is
         # kept); after the transaction, since files are not rolled back with it.
         for course in seeded:
@@ -529,6 +537,27 @@ def seed_reviews(courses: list[Course], accounts: dict[str, User]) -> None:
         course.rating_average = Decimal(stats["average"] or 0).quantize(Decimal("0.01"))
         course.rating_count = stats["count"]
         course.save(update_fields=["rating_average", "rating_count"])
+
+
+def course_duration_refresh(course: Course) -> None:
+    seconds = Lecture.objects.filter(module__course=course, is_published=True).aggregate(
+        total=Sum("duration_seconds")
+    )["total"]
+    Course.objects.filter(pk=course.pk).update(duration_minutes=((seconds or 0) + 59) // 60)
+
+
+def seed_student_certificate(student: User) -> None:
+    """The demo student's finished course, completed as a student would, which issues its
+    certificate; only if the student was never enrolled in it (an admin's changes stay)."""
+    course = Course.objects.filter(slug=STUDENT_FINISHED).first()
+    if course is None or Enrollment.objects.filter(student=student, course=course).exists():
+        return
+    enrollment_create(student=student, course=course)
+    lectures = Lecture.objects.filter(module__course=course, is_published=True).order_by(
+        "module__order", "order"
+    )
+    for lecture in lectures:
+        lecture_complete(user=student, course=course, lecture=lecture)
 
 
 def seed_student_progress(courses: list[Course], student: User) -> None:

@@ -18,6 +18,7 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from accounts.models import Role, User
+from certificates.services import certificate_issue
 from courses.models import Course, Lecture
 from payments.models import Order
 from progress.models import Enrollment, LectureCompletion, Review
@@ -182,6 +183,9 @@ class Command(BaseCommand):
             last_lecture=done[-1] if done else None,
             last_activity_at=when + timedelta(days=len(done)) if done else None,
         )
+        if finished:  # as finishing in the classroom does
+            enrollment.refresh_from_db()
+            certificate_issue(enrollment=enrollment, now=enrollment.completed_at)
 
     def _review(self, learner, course, *, rating, hidden):
         Review.objects.get_or_create(
