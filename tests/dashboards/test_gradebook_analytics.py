@@ -261,3 +261,9 @@ def test_the_query_count_does_not_grow_with_attempts(client, crafted):
     assert count() == before <= 8
     q = by_id(question_analytics(quiz=crafted.quiz))
     assert q[crafted.pick.pk].most_common_wrong.text == "Capital of Peru? choice 2"
+
+
+def test_a_quiz_whose_lecture_is_no_longer_a_quiz_has_no_page(client, crafted):
+    client.force_login(crafted.instructor)
+    Lecture.objects.filter(pk=crafted.quiz.lecture_id).update(kind=Lecture.Kind.TEXT)
+    assert client.get(page_url(crafted)).status_code == 404
