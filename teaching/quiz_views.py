@@ -62,20 +62,25 @@ def _editor_url(course, lecture, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _moved_focus(request, questions) -> dict | None:
-    """`?moved=12-down` after a move without JavaScript: focus that button again, or the
-    other one when the question reached the end."""
-    pk, _sep, control = request.GET.get("moved", "").partition("-")
-    if not (pk.isascii() and pk.isdigit() and len(pk) <= 18) or control not in ("up", "down"):
+def _focus_target(pks: list[int], pk: int, control: str) -> dict | None:
+    """Which button of moved question `pk` gets the focus: the one used, or the other one
+    when the question reached the end (that one is disabled then), else its Edit link."""
+    if pk not in pks or control not in ("up", "down"):
         return None
-    pks = [question.pk for question in questions]
-    if int(pk) not in pks:
-        return None
-    index = pks.index(int(pk))
+    index = pks.index(pk)
     enabled = {"up": index > 0, "down": index < len(pks) - 1}
     if not enabled[control]:
         control = "down" if control == "up" else "up"
-    return {"question": int(pk), "control": control if enabled[control] else "edit"}
+    return {"question": pk, "control": control if enabled[control] else "edit"}
+
+
+def _moved_focus(request, questions) -> dict | None:
+    """`?moved=12-down` after a move without JavaScript: focus that button again (the URL's
+    fragment names it too; the `autofocus` is for browsers that only scroll there)."""
+    pk, _sep, control = request.GET.get("moved", "").partition("-")
+    if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
+        return None
+    return _focus_target([question.pk for question in questions], int(pk), control)
 
 
 def _editor(request, course, lecture, *, settings_form=None, import_form=None, status=200):
@@ -230,7 +235,7 @@ def question_delete(request, slug, lecture_id, question_id):
     )
 
 
-def _questions_or_editor(request, course, lecture, *, moved: str = ""):
+def _questions_or_editor(request, course, lecture, *, moved: tuple[int, str] | None = None):
     """After a move: the questions list for the drag-and-drop script, else the editor page
     at the moved question's button."""
     if request.htmx:
@@ -245,8 +250,16 @@ def _questions_or_editor(request, course, lecture, *, moved: str = ""):
         )
     url = reverse("teach:quiz_edit", args=[course.slug, lecture.pk])
     if moved:
-        pk = moved.split("-")[0]
-        return redirect(f"{url}?moved={moved}#question-{pk}")
+        pk, control = moved
+        pks = list(
+            Question.objects.filter(quiz__lecture=lecture)
+            .order_by("order", "pk")
+            .values_list("pk", flat=True)
+        )
+        focus = _focus_target(pks, pk, control)
+        if focus:
+            target = f"{pk}-{focus['control']}"
+            return redirect(f"{url}?moved={target}#question-{target}")
     return redirect(f"{url}#questions")
 
 
@@ -261,7 +274,7 @@ def question_move(request, slug, lecture_id, question_id):
         return HttpResponseBadRequest(_("Move up or down."))
     direction = form.cleaned_data["direction"]
     authoring.question_move(actor=request.user, question=question, direction=direction)
-    return _questions_or_editor(request, course, lecture, moved=f"{question.pk}-{direction}")
+    return _questions_or_editor(request, course, lecture, moved=(question.pk, direction))
 
 
 @login_required

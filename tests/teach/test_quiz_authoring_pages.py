@@ -476,10 +476,12 @@ def test_move_buttons(teacher, quiz, lecture, three):
     a, b, c = three
     response = teacher.post(url("question_move", lecture, c.pk), {"direction": "up"})
     assert response.status_code == 302
-    assert response["Location"].endswith(f"?moved={c.pk}-up#question-{c.pk}")
+    assert response["Location"].endswith(f"?moved={c.pk}-up#question-{c.pk}-up")
     assert pool(quiz) == ["A", "C", "B"]
-    teacher.post(url("question_move", lecture, a.pk), {"direction": "up"})  # already first
-    assert pool(quiz) == ["A", "C", "B"]
+    response = teacher.post(url("question_move", lecture, a.pk), {"direction": "up"})
+    assert pool(quiz) == ["A", "C", "B"]  # already first
+    # Its "Move up" is disabled: the page lands on its "Move down".
+    assert response["Location"].endswith(f"?moved={a.pk}-down#question-{a.pk}-down")
     teacher.post(url("question_move", lecture, a.pk), {"direction": "down"})
     assert pool(quiz) == ["C", "A", "B"]
     assert orders(quiz) == [0, 1, 2]
