@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
+from assessment.models import Question, Quiz
+from certificates.services import certificate_issue
 from courses.models import Lecture
 from notifications.models import Notification
 from payments.models import Order
@@ -94,6 +96,11 @@ PAGES = {
     "lecture-new": Page("instructor", "/teach/{course}/modules/{module}/lectures/new/"),
     "course-edit": Page("instructor", "/teach/{course}/details/"),
     "course-analytics": Page("instructor", "/teach/{course}/analytics/"),
+    "gradebook": Page("instructor", "/teach/{course}/gradebook/"),
+    "my-certificates": Page("student", "/certificates/"),
+    "course-complete": Page("student", "/learn/{done}/complete/"),
+    "certificate-verify": Page("anonymous", "/certificates/{certificate}/"),
+    "certificate-sheet": Page("anonymous", "/certificates/{certificate}/sheet/"),
     "admin-dashboard": Page("admin", "/admin/"),
     "admin-changelist": Page("admin", "/admin/courses/course/"),
     "forbidden-403": Page("student", "/teach/", 403),
@@ -154,6 +161,12 @@ def site(transactional_db):
     video.kind = Lecture.Kind.VIDEO
     video.video_provider, video.video_id = "youtube", "dQw4w9WgXcQ"
     video.save()
+    quiz = Quiz.objects.create(
+        lecture=LectureFactory(module=module, order=99, title="Check", kind=Lecture.Kind.QUIZ)
+    )
+    Question.objects.create(
+        quiz=quiz, kind=Question.Kind.TRUE_FALSE, text="Contrast matters.", true_false_answer=True
+    )
     enrollment = EnrollmentFactory(student=student, course=course)
     LectureCompletion.objects.create(enrollment=enrollment, lecture=lectures[0])
     for reviewer, rating in [(StudentFactory(), 5), (StudentFactory(), 4)]:
@@ -168,6 +181,7 @@ def site(transactional_db):
     LectureCompletion.objects.create(enrollment=done_enrollment, lecture=done_lecture)
     done_enrollment.completed_at = timezone.now()
     done_enrollment.save(update_fields=["completed_at"])
+    certificate = certificate_issue(enrollment=done_enrollment)
 
     paid = CourseFactory(
         title=f"Accessible Forms {run}", category=category, price="29.00", instructors=[teacher]
@@ -188,6 +202,7 @@ def site(transactional_db):
         "locked": lectures[-1].pk,
         "lecture": lectures[0].pk,
         "module": lectures[0].module_id,
+        "certificate": certificate.uuid,
     }
     return users, names
 
@@ -219,6 +234,8 @@ DARK_PAGES = [
     "profile",
     "workspace",
     "course-analytics",
+    "gradebook",
+    "certificate-verify",
     "admin-dashboard",
     "forbidden-403",
 ]
