@@ -110,3 +110,13 @@ def test_the_delete_page_says_attempts_keep_the_question(teacher, lecture, quiz,
         "teach:question_delete", args=[lecture.module.course.slug, lecture.pk, question.pk]
     )
     assert "Attempts already made keep it" in teacher.get(url).content.decode()
+
+
+def test_deleting_a_quiz_lecture_warns_that_attempts_go_with_it(teacher, lecture, attempt):
+    course = lecture.module.course
+    url = reverse("teach:lecture_delete", args=[course.slug, lecture.pk])
+    page = teacher.get(url).content.decode()
+    assert "attempts at it" in page
+    intro = lecture.module.lectures.get(order=0)
+    other = teacher.get(reverse("teach:lecture_delete", args=[course.slug, intro.pk]))
+    assert "attempts at it" not in other.content.decode()
