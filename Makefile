@@ -53,7 +53,7 @@ test: install browser
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -c pyproject.toml -r core accounts courses progress assessment certificates payments teaching notifications dashboards demo edusphere
+	$(VENV)/bin/bandit -q -c pyproject.toml -r core mail accounts courses progress assessment certificates payments teaching notifications dashboards demo edusphere
 	$(VENV)/bin/lint-imports
 
 format: install

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certificates import services
 from certificates.models import Certificate
+from core.sites import absolute_url
 
 
 class CertificateAdminForm(forms.ModelForm):
@@ -75,7 +76,7 @@ class CertificateAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("verification page"))
     def verification_link(self, certificate):
-        url = services.absolute(reverse("certificates:verify", args=[certificate.uuid]))
+        url = absolute_url(reverse("certificates:verify", args=[certificate.uuid]))
         return format_html('<a href="{}">{}</a>', url, url)
 
     def has_add_permission(self, request):

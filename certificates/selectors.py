@@ -10,8 +10,9 @@ from django.urls import reverse
 from certificates import credential
 from certificates.documents import CertificateDocument
 from certificates.models import CERTIFICATE_VERSIONS, Certificate, SigningKey
-from certificates.services import SIGNING_KEY_ID, absolute, issuer, key_id, signing_key
+from certificates.services import SIGNING_KEY_ID, issuer, key_id, signing_key
 from core import cache
+from core.sites import absolute_url as absolute
 
 VERIFICATION_TIMEOUT_SECONDS = 24 * 60 * 60
 

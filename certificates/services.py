@@ -16,15 +16,12 @@ from django.utils.translation import gettext as _
 
 from certificates import credential
 from certificates.models import Certificate, SigningKey
+from core.sites import absolute_url as absolute
 from notifications.models import Notification
 from notifications.services import notify
 from progress.models import Enrollment
 
 SIGNING_KEY_ID = 1  # one key; a rotation would add rows and name them in the key ids
-
-
-def absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def issuer_id() -> str:

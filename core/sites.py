@@ -44,3 +44,9 @@ def site_sync(*, using: str = DEFAULT_DB_ALIAS, apps=global_apps, **kwargs) -> N
     from django.contrib.sites.models import Site as CurrentSite
 
     CurrentSite.objects.clear_cache()
+
+
+def absolute_url(path: str) -> str:
+    """`path` (a local path such as "/learn/") as an absolute URL on SITE_URL, for links
+    made outside a request: emails, credentials, certificates."""
+    return settings.SITE_URL.rstrip("/") + path

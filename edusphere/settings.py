@@ -57,7 +57,10 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_htmx",
     "channels",
+    "django_tasks",
+    "django_tasks_db",
     "core",
+    "mail",
     "accounts",
     "courses",
     "progress",
@@ -244,6 +247,8 @@ MFA_TOTP_ISSUER = SITE_NAME
 MFA_REQUIRED_FOR_ADMINS = env.bool("MFA_REQUIRED_FOR_ADMINS", default=not DEBUG)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+# An SMTP server that stops answering must not hold a worker for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <noreply@localhost>")
 
@@ -340,4 +345,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# Background tasks (Django's tasks API; the django-tasks backport): the database backend by
+# default, so no other server is needed; `manage.py db_worker` runs them (see the README).
+# A site that outgrows it points TASKS_BACKEND at another backend; the task code is the same.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "email"],
+    }
 }

@@ -10,6 +10,7 @@ from tests.factories import (
     StudentFactory,
 )
 from tests.redis_server import redis_server  # noqa: F401  (shared fixture)
+from tests.smtp_server import smtp_server, smtp_session_server  # noqa: F401  (shared fixtures)
 
 
 def pytest_configure(config):
@@ -18,6 +19,15 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run at once, in the process that enqueues them (after the commit that enqueues
+    # them); tests of the real worker (tests/mail/test_worker.py) start `db_worker` processes
+    # on the database backend production uses.
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "email"],
+        }
+    }
 
 
 @pytest.fixture(autouse=True)
