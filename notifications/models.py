@@ -16,6 +16,7 @@ class Notification(models.Model):
         COURSE_COMPLETED = "course_completed", _("Course completed")
         ROLE_CHANGED = "role_changed", _("Role changed")
         CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
+        ANNOUNCEMENT = "announcement", _("Course announcement")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
