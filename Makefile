@@ -12,7 +12,8 @@ PYTEST_ARGS ?=
 	lighthouse screenshots
 
 help:
-	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make run    - install, migrate, load demo data, serve on http://$(HOST):$(PORT),"
+	@echo "              with a background-task worker and the scheduler (Procfile.dev)"
 	@echo "              (another port: make run PORT=8001; another address: HOST=0.0.0.0)"
 	@echo "make test   - install (Chromium too, when missing) and run the whole test suite"
 	@echo "make lint   - ruff check and format check, bandit, import layers (lint-imports)"
@@ -40,7 +41,7 @@ run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_activity
-	$(PY) -m daphne -b $(HOST) -p $(PORT) edusphere.asgi:application
+	RUN_HOST=$(HOST) RUN_PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
 
 # Chromium for the browser tests: nothing to do when there is one; otherwise apt-get (as
 # root) or Playwright's own download, or one line saying what to run.

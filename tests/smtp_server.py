@@ -23,12 +23,14 @@ class Handler:
     messages: list = field(default_factory=list)
     refusals: list = field(default_factory=list)  # SMTP replies to give instead of 250
     hold_seconds: float = 0.0
+    received: int = 0  # messages whose data arrived, answered or not
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope):
         import asyncio
 
         with self.lock:
+            self.received += 1
             refusal = self.refusals.pop(0) if self.refusals else None
         if refusal:
             return refusal
@@ -67,6 +69,7 @@ class SMTPServer:
         with self.handler.lock:
             self.handler.messages.clear()
             self.handler.refusals.clear()
+            self.handler.received = 0
         self.handler.hold_seconds = 0.0
 
     def refuse_next(self, reply: str = "451 Try again later", times: int = 1) -> None:
@@ -75,6 +78,12 @@ class SMTPServer:
 
     def hold(self, seconds: float) -> None:
         self.handler.hold_seconds = seconds
+
+    @property
+    def received(self) -> int:
+        """Messages whose data arrived, including those not answered (yet)."""
+        with self.handler.lock:
+            return self.handler.received
 
     def wait_for(self, count: int, timeout: float = 30.0) -> list:
         deadline = time.monotonic() + timeout
