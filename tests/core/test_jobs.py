@@ -85,9 +85,10 @@ def test_admins_see_background_tasks_and_their_failures(client, admin_user, sett
 
     settings.TASKS = DATABASE_TASKS
     deliver.enqueue([1, 2])
+    (result,) = DBTaskResult.objects.all()
+    assert result.task_path == "mail.tasks.deliver"
     DBTaskResult.objects.update(status="FAILED")
     client.force_login(admin_user)
-    page = client.get(
-        reverse("admin:django_tasks_database_dbtaskresult_changelist")
-    ).content.decode()
-    assert "mail.tasks.deliver" in page
+    changelist = reverse("admin:django_tasks_database_dbtaskresult_changelist")
+    page = client.get(changelist + "?status__exact=FAILED").content.decode()
+    assert "deliver" in page and str(result.pk) in page
