@@ -84,10 +84,10 @@ class Certificate(models.Model):
         return self.uuid.hex[:12].upper()
 
 
-# The verification page is cached per certificate: any change to the row (revocation,
-# reinstatement) moves its version, so the page says so at once.
+# The verification page is cached per certificate, by the identifier in its URL: any change
+# to the row (revocation, reinstatement) moves its version, so the page says so at once.
 CERTIFICATE_VERSIONS = cache.Family("certificate")
-cache.track(Certificate, CERTIFICATE_VERSIONS, "pk")
+cache.track(Certificate, CERTIFICATE_VERSIONS, "uuid")
 
 
 class SigningKey(models.Model):

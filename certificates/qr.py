@@ -1,9 +1,11 @@
 """The QR code printed on a certificate, leading to its public verification page."""
 
+import functools
 import io
 
 import segno
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 # Black on white whatever the colour scheme: phone cameras read dark modules on a light
@@ -24,7 +26,13 @@ def qr_svg(url: str) -> SafeString:
     """Inline SVG markup of the QR code for ``url``, scalable, with a title for screen readers.
 
     Only presentation attributes and classes: the site's CSP forbids style attributes.
+    Remembered per process: encoding a code costs more than rendering the page around it.
     """
+    return _qr_svg(url, get_language())
+
+
+@functools.lru_cache(maxsize=1024)
+def _qr_svg(url: str, language: str | None) -> SafeString:
     out = io.BytesIO()
     qr_code(url).save(
         out,

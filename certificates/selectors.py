@@ -66,7 +66,7 @@ class Verification:
 VERIFICATION = cache.Kind(
     "certificate-verification",
     shape=(Verification, CertificateDocument),
-    versions=lambda pk: [CERTIFICATE_VERSIONS.of(pk)],
+    versions=lambda uuid: [CERTIFICATE_VERSIONS.of(uuid)],
     timeout=VERIFICATION_TIMEOUT_SECONDS,
 )
 
@@ -86,15 +86,27 @@ def _verification(certificate: Certificate) -> Verification:
 def verification(*, uuid) -> Verification | None:
     """The verification of the certificate `uuid`, or None; cached until the row changes.
 
-    One query (the id) and one cache round trip on a hit; three more queries on a miss.
+    One cache round trip on a hit; three queries on a miss.
     """
-    pk = Certificate.objects.filter(uuid=uuid).values_list("pk", flat=True).first()
-    if pk is None:
-        return None
-    return cache.get(
-        VERIFICATION(pk),
-        lambda: _verification(Certificate.objects.select_related("course").get(pk=pk)),
-    )
+
+    def build():
+        certificate = Certificate.objects.filter(uuid=uuid).select_related("course").first()
+        return None if certificate is None else _verification(certificate)
+
+    return cache.get(VERIFICATION(uuid), build)
+
+
+# The whole page for visitors who are not logged in (courses.page_cache).
+VERIFICATION_PAGE = cache.Kind(
+    "certificate-page",
+    shape="content,content-type",
+    versions=lambda language, path_digest, uuid: [CERTIFICATE_VERSIONS.of(uuid)],
+    timeout=VERIFICATION_TIMEOUT_SECONDS,
+)
+
+
+def verification_page(request, path_digest, uuid) -> cache.Entry:
+    return VERIFICATION_PAGE(request.LANGUAGE_CODE, path_digest, uuid)
 
 
 def certificate_by_uuid(*, uuid) -> Certificate | None:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from certificates import qr, selectors
 from certificates.pdf import certificate_pdf
+from courses.page_cache import cache_for_anonymous
 from progress.models import Enrollment
 from progress.selectors import learnable_course
 
@@ -53,6 +54,7 @@ def course_complete(request, slug):
 
 @require_GET
 @cache_control(no_cache=True)
+@cache_for_anonymous(entry=selectors.verification_page)
 def verify(request, uuid):
     found = selectors.verification(uuid=uuid)
     if found is None:

@@ -43,14 +43,21 @@ def bare_path(request) -> str | None:
     return None if request.META.get("QUERY_STRING") else request.path
 
 
-def cache_for_anonymous(view=None, *, key=bare_path):
+def content_page(request, path_digest: str, *view_args, **view_kwargs) -> cache.Entry:
+    """The entry of a catalog page: valid until course content changes."""
+    return PUBLIC_PAGE(request.LANGUAGE_CODE, path_digest)
+
+
+def cache_for_anonymous(view=None, *, key=bare_path, entry=content_page):
     """Cache `view`'s page for anonymous visitors under `key(request)` (None: not cached).
 
     `key` must tell apart every two requests whose pages differ, and should come from
-    validated values, so that hostile query strings cannot fill the cache.
+    validated values, so that hostile query strings cannot fill the cache. `entry(request,
+    path_digest, *view_args, **view_kwargs)` is the cache entry, which names the versions
+    the page is valid under (by default, course content's).
     """
     if view is None:
-        return partial(cache_for_anonymous, key=key)
+        return partial(cache_for_anonymous, key=key, entry=entry)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -58,15 +65,15 @@ def cache_for_anonymous(view=None, *, key=bare_path):
         if page_key is None:
             return view(request, *args, **kwargs)
         path_digest = sha256(f"{request.path}?{page_key}".encode()).hexdigest()
-        entry = PUBLIC_PAGE(request.LANGUAGE_CODE, path_digest)
-        found = cache.read(entry)
-        if entry in found:
-            content, content_type = found.get(entry)
+        page_entry = entry(request, path_digest, *args, **kwargs)
+        found = cache.read(page_entry)
+        if page_entry in found:
+            content, content_type = found.get(page_entry)
             return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
         # Only plain successful pages that set no cookie (no CSRF token, no session).
         if response.status_code == 200 and not response.cookies and not response.streaming:
-            found.store({entry: (response.content, response["Content-Type"])})
+            found.store({page_entry: (response.content, response["Content-Type"])})
         return response
 
     return wrapper

@@ -84,9 +84,11 @@ def test_the_verification_page_is_read_from_the_cache_once_built(
     client, certificate, django_assert_max_num_queries
 ):
     url = reverse("certificates:verify", args=[certificate.uuid])
-    client.get(url)
-    with django_assert_max_num_queries(1):  # the id; the rest is cached
-        assert client.get(url).status_code == 200
+    first = client.get(url)
+    with django_assert_max_num_queries(0):  # the whole page, for visitors not logged in
+        again = client.get(url)
+    assert again.content == first.content
+    assert "no-cache" in again["Cache-Control"]
 
 
 def test_a_signature_that_does_not_check_out_is_shown(client, certificate):
