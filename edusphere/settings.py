@@ -356,3 +356,6 @@ TASKS = {
         "QUEUES": ["default", "email"],
     }
 }
+
+# Course announcements a course may post in any hour (progress.services.announcement_post).
+ANNOUNCEMENTS_PER_HOUR = env.int("ANNOUNCEMENTS_PER_HOUR", default=5)

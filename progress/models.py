@@ -139,3 +139,66 @@ LEARNER_VERSIONS = cache.Family("learner")
 cache.track(Enrollment, LEARNER_VERSIONS, "student_id")
 cache.track(LectureCompletion, LEARNER_VERSIONS, "enrollment__student_id")
 cache.track(Review, CONTENT_VERSIONS)
+
+
+class Announcement(models.Model):
+    """A message from a course's instructors to its enrolled students.
+
+    Posting writes this row only; tasks then notify the students in batches, in order of
+    student id (progress.services.announcement_deliver_batch). `delivered_up_to` is that
+    cursor: the last student notified, moved in the batch's own transaction, so a batch run
+    twice finds it moved and notifies no one again.
+    """
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="announcements", verbose_name=_("course")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    # Markdown, rendered and sanitised as lecture bodies are.
+    body = models.TextField(_("message"), max_length=10_000)
+    created_at = models.DateTimeField(_("posted"), auto_now_add=True)
+    delivered_up_to = models.PositiveBigIntegerField(_("notified up to student id"), default=0)
+    delivered_count = models.PositiveIntegerField(_("students notified"), default=0)
+    # When the last batch ran: a fan-out that stopped moving is resumed (progress.jobs).
+    progressed_at = models.DateTimeField(_("last batch"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    objects = cache.TrackedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The course's list, newest first; the rate limit counts the last hour off it.
+            models.Index(fields=["course", "-created_at", "-id"], name="announcement_course_idx"),
+            models.Index(
+                fields=["progressed_at"],
+                condition=Q(delivered_at__isnull=True),
+                name="announcement_undelivered_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_delivered(self) -> bool:
+        return self.delivered_at is not None
+
+
+# The newest announcements of a course are cached for its learners; the fan-out's progress
+# is shown to instructors only, read fresh, so it moves nothing.
+ANNOUNCEMENT_VERSIONS = cache.Family("announcements")
+cache.track(
+    Announcement,
+    ANNOUNCEMENT_VERSIONS,
+    "course_id",
+    ignore=("delivered_up_to", "delivered_count", "progressed_at", "delivered_at"),
+)

@@ -15,7 +15,14 @@ from core import cache
 from courses.markdown import RENDERER_FINGERPRINT, render_markdown
 from courses.models import CONTENT_VERSIONS, Course, Lecture, cover_url
 from courses.page_cache import SHARED_TIMEOUT_SECONDS
-from progress.models import LEARNER_VERSIONS, Enrollment, LectureCompletion, Review
+from progress.models import (
+    ANNOUNCEMENT_VERSIONS,
+    LEARNER_VERSIONS,
+    Announcement,
+    Enrollment,
+    LectureCompletion,
+    Review,
+)
 
 COMPLETED = "completed"
 AVAILABLE = "available"
@@ -577,3 +584,60 @@ def rating_breakdown(*, course) -> RatingBreakdown:
     ]
     average = sum(stars * n for stars, n in counts.items()) / total if total else 0.0
     return RatingBreakdown(total=total, average=average, bars=bars)
+
+
+# --- Announcements ----------------------------------------------------------------------------
+
+
+def course_announcements(*, course):
+    """`course`'s announcements, newest first, with their authors (for paged lists)."""
+    return (
+        Announcement.objects.filter(course=course)
+        .select_related("author")
+        .order_by("-created_at", "-id")
+    )
+
+
+def announcement_body_html(body: str, *, top: int = 3) -> SafeString:
+    """An announcement's Markdown as sanitised HTML (as lecture bodies are), its headings
+    moved so their top level is `top`, under the announcement's own title (a "#" in the
+    text must not make a second h1)."""
+    html = render_markdown(body)
+    levels = [int(level) for _tag, level in _HEADING_TAG.findall(html)]
+    shift = min(levels, default=top) - top
+    if shift:
+        html = _HEADING_TAG.sub(
+            lambda tag: f"{tag[1]}{min(6, max(top, int(tag[2]) - shift))}", html
+        )
+    # Only heading levels changed in what the sanitiser made.
+    return mark_safe(html)  # noqa: S308  # nosec B308 B703
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncementHeadline:
+    pk: int
+    title: str
+    created_at: datetime
+
+
+LATEST_ANNOUNCEMENTS_SHOWN = 3
+LATEST_ANNOUNCEMENTS = cache.Kind(
+    "latest-announcements",
+    shape=(AnnouncementHeadline, str(LATEST_ANNOUNCEMENTS_SHOWN)),
+    versions=lambda course_id: [ANNOUNCEMENT_VERSIONS.of(course_id)],
+    timeout=60 * 60,
+)
+
+
+def latest_announcements(*, course_id: int) -> list[AnnouncementHeadline]:
+    """The newest announcements of a course, for the player's side: one query, then cached
+    for every learner of the course until it posts another (or one is deleted)."""
+    return cache.get(
+        LATEST_ANNOUNCEMENTS(course_id),
+        lambda: [
+            AnnouncementHeadline(*row)
+            for row in Announcement.objects.filter(course_id=course_id)
+            .order_by("-created_at", "-id")
+            .values_list("pk", "title", "created_at")[:LATEST_ANNOUNCEMENTS_SHOWN]
+        ],
+    )

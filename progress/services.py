@@ -2,18 +2,24 @@
 
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from courses.models import Course, Lecture
 from notifications.models import Notification
 from notifications.services import notify, notify_many
-from progress.models import Enrollment, LectureCompletion, Review
-from progress.selectors import active_enrollment, course_outline_state
+from progress.models import Announcement, Enrollment, LectureCompletion, Review
+from progress.selectors import active_enrollment, can_manage_course, course_outline_state
 from progress.signals import course_completed, enrollment_access_changed
 
 
@@ -231,3 +237,160 @@ def review_set_visibility(*, reviews, is_visible: bool) -> int:
     for course_id in course_ids:
         _course_rating_refresh(course_id=course_id)
     return count
+
+
+# --- Announcements ----------------------------------------------------------------------------
+
+ANNOUNCEMENT_TITLE_MAX = Announcement._meta.get_field("title").max_length
+ANNOUNCEMENT_BODY_MAX = Announcement._meta.get_field("body").max_length
+# Students notified per task: one transaction, one INSERT of notifications (and their emails).
+ANNOUNCEMENT_BATCH_SIZE = 500
+# The notification carries the start of the message; the announcements page shows it whole.
+ANNOUNCEMENT_NOTIFICATION_BODY = 1000
+
+
+def announcements_per_hour() -> int:
+    return settings.ANNOUNCEMENTS_PER_HOUR
+
+
+@transaction.atomic
+def announcement_post(*, actor, course: Course, title: str, body: str) -> Announcement:
+    """Post an announcement to `course`'s enrolled students; returns it.
+
+    Only the course's instructors and admins may (PermissionDenied). Writes the row only:
+    its students are notified by tasks, batch after batch, enqueued once this commits, so
+    posting costs the same for ten students as for ten thousand. At most
+    ANNOUNCEMENTS_PER_HOUR per course in any hour (ValidationError).
+    """
+    if not can_manage_course(user=actor, course=course):
+        raise PermissionDenied(_("Only the course's instructors can post announcements."))
+    title, body = (title or "").strip(), (body or "").strip()
+    errors = {}
+    if not title:
+        errors["title"] = _("Give the announcement a title.")
+    elif len(title) > ANNOUNCEMENT_TITLE_MAX:
+        errors["title"] = _("Keep the title under %(max)d characters.") % {
+            "max": ANNOUNCEMENT_TITLE_MAX
+        }
+    if not body:
+        errors["body"] = _("Write the announcement.")
+    elif len(body) > ANNOUNCEMENT_BODY_MAX:
+        errors["body"] = _("Keep the announcement under %(max)d characters.") % {
+            "max": ANNOUNCEMENT_BODY_MAX
+        }
+    if errors:
+        raise ValidationError(errors)
+    # The course row's lock makes the count below and the insert one step: two instructors
+    # posting at the same moment cannot both pass the limit.
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    if course.status != Course.Status.PUBLISHED:
+        raise ValidationError(_("Only a published course's students can be reached."))
+    limit = announcements_per_hour()
+    recent = Announcement.objects.filter(
+        course=course, created_at__gt=timezone.now() - timedelta(hours=1)
+    ).count()
+    if recent >= limit:
+        raise ValidationError(
+            ngettext(
+                "A course may post %(limit)d announcement an hour. Please wait a while "
+                "before posting another.",
+                "A course may post %(limit)d announcements an hour. Please wait a while "
+                "before posting another.",
+                limit,
+            )
+            % {"limit": limit},
+            code="rate_limited",
+        )
+    announcement = Announcement.objects.create(
+        course=course, author=actor, title=title, body=body, progressed_at=timezone.now()
+    )
+    transaction.on_commit(partial(_announcement_batch_enqueue, announcement.pk, 0), robust=True)
+    return announcement
+
+
+def _announcement_batch_enqueue(announcement_id: int, after: int) -> None:
+    from progress.tasks import deliver_announcement  # the task module imports this one
+
+    deliver_announcement.enqueue(announcement_id, after)
+
+
+def announcement_deliver_batch(
+    *, announcement_id: int, after: int, batch_size: int | None = None
+) -> int:
+    """Notify the next batch of the announcement's students; returns how many.
+
+    A batch is the active enrollees (active accounts) with a student id above `after`, the
+    cursor this task was enqueued with. In one transaction, under the announcement's row
+    lock: their notifications (emails by each student's preference, through notify_many),
+    and the cursor moved past them. The next batch is enqueued once that commits; the last
+    (a short one) marks the announcement delivered. A run that finds the cursor elsewhere
+    (the batch was done by an earlier run of the same task, or the announcement is gone or
+    delivered) does nothing, so a task retried or run twice never notifies twice.
+    """
+    size = batch_size or getattr(settings, "ANNOUNCEMENT_BATCH_SIZE", ANNOUNCEMENT_BATCH_SIZE)
+    with transaction.atomic():
+        announcement = Announcement.objects.select_for_update().filter(pk=announcement_id).first()
+        if (
+            announcement is None
+            or announcement.delivered_at is not None
+            or announcement.delivered_up_to != after
+        ):
+            return 0
+        course = announcement.course
+        students = list(
+            get_user_model()
+            .objects.filter(
+                enrollments__course_id=course.pk,
+                enrollments__status=Enrollment.Status.ACTIVE,
+                is_active=True,
+                pk__gt=after,
+            )
+            .order_by("pk")[:size]
+        )
+        now = timezone.now()
+        if students:
+            notify_many(
+                recipients=students,
+                kind=Notification.Kind.ANNOUNCEMENT,
+                title=_("%(course)s: %(title)s")
+                % {"course": course.title, "title": announcement.title},
+                body=Truncator(announcement.body).chars(ANNOUNCEMENT_NOTIFICATION_BODY),
+                link=announcement_link(announcement, course=course),
+            )
+            announcement.delivered_up_to = students[-1].pk
+            announcement.delivered_count += len(students)
+        announcement.progressed_at = now
+        fields = ["delivered_up_to", "delivered_count", "progressed_at"]
+        if len(students) < size:
+            announcement.delivered_at = now
+            fields.append("delivered_at")
+        else:
+            transaction.on_commit(
+                partial(_announcement_batch_enqueue, announcement.pk, announcement.delivered_up_to),
+                robust=True,
+            )
+        announcement.save(update_fields=fields)
+    return len(students)
+
+
+def announcement_link(announcement: Announcement, *, course: Course) -> str:
+    """Where a notification of `announcement` leads: the course's announcements page."""
+    return f"{reverse('progress:announcements', args=[course.slug])}#announcement-{announcement.pk}"
+
+
+def announcements_resume(*, now=None, stalled_after: timedelta = timedelta(minutes=2)) -> int:
+    """Enqueue the next batch of every fan-out that stopped moving; returns how many.
+
+    A batch's next task is enqueued after its commit: a worker killed between the two, or
+    an enqueue that failed, would leave the rest of the students waiting. The cursor makes
+    a second task for the same batch harmless.
+    """
+    now = now or timezone.now()
+    stalled = list(
+        Announcement.objects.filter(
+            delivered_at__isnull=True, progressed_at__lt=now - stalled_after
+        ).values_list("pk", "delivered_up_to")
+    )
+    for announcement_id, after in stalled:
+        _announcement_batch_enqueue(announcement_id, after)
+    return len(stalled)

@@ -16,4 +16,10 @@ urlpatterns = [
     ),
     path("<slug:slug>/review/", views.review_save, name="review"),
     path("<slug:slug>/review/delete/", views.review_remove, name="review_delete"),
+    path("<slug:slug>/announcements/", views.announcements, name="announcements"),
+    path(
+        "<slug:slug>/announcements/latest/",
+        views.announcements_latest,
+        name="announcements_latest",
+    ),
 ]

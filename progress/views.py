@@ -2,7 +2,8 @@ import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -218,3 +219,37 @@ def review_remove(request, slug):
     services.review_delete(student=request.user, review=review)
     messages.success(request, _("Your review was deleted."))
     return redirect(course.get_absolute_url())
+
+
+# --- Announcements ----------------------------------------------------------------------------
+
+ANNOUNCEMENTS_PER_PAGE = 10
+
+
+@login_required
+@require_GET
+def announcements(request, slug):
+    """Every announcement of a course, newest first: for its students and its managers."""
+    outline = selectors.learner_outline(user=request.user, slug=slug)
+    course = outline.course
+    if outline.enrollment is None and not outline.can_manage:
+        messages.info(request, _("Enroll in this course to read its announcements."))
+        return redirect(course.get_absolute_url())
+    page = Paginator(selectors.course_announcements(course=course), ANNOUNCEMENTS_PER_PAGE)
+    page = page.get_page(request.GET.get("page"))
+    for announcement in page.object_list:
+        announcement.body_html = selectors.announcement_body_html(announcement.body)
+    context = {"course": course, "outline": outline, "page": page}
+    return render(request, "progress/announcements.html", context)
+
+
+@login_required
+@require_GET
+def announcements_latest(request, slug):
+    """The newest announcements' titles, fetched by the player's side once it shows."""
+    outline = selectors.learner_outline(user=request.user, slug=slug)
+    if outline.enrollment is None and not outline.can_manage:
+        raise PermissionDenied
+    latest = selectors.latest_announcements(course_id=outline.course.pk)
+    context = {"course": outline.course, "latest": latest}
+    return render(request, "progress/_announcements_latest.html", context)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from teaching import quiz_views, views
+from teaching import announcement_views, quiz_views, views
 
 app_name = "teach"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.course_list, name="course_list"),
     path("<slug:slug>/", views.workspace, name="workspace"),
     path("<slug:slug>/details/", views.course_edit, name="course_edit"),
+    path("<slug:slug>/announcements/", announcement_views.announcements, name="announcements"),
     path("<slug:slug>/modules/reorder/", views.module_reorder, name="module_reorder"),
     path("<slug:slug>/modules/new/", views.module_create, name="module_create"),
     path("<slug:slug>/modules/<int:module_id>/edit/", views.module_edit, name="module_edit"),
