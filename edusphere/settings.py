@@ -304,6 +304,9 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 # The labelled test checkout page used when DEBUG is on and no Stripe key is set.
 DEV_CHECKOUT_ENABLED = env.bool("DEV_CHECKOUT_ENABLED", default=DEBUG and not STRIPE_SECRET_KEY)
+# A pending order older than this is expired by the hourly job (payments.jobs); 24 hours is
+# how long Stripe keeps a Checkout Session open.
+PENDING_ORDER_EXPIRY_HOURS = env.int("PENDING_ORDER_EXPIRY_HOURS", default=24)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -37,6 +37,10 @@ class Effect(StrEnum):
     FLAG = "flag for an admin"
     NOTIFY_FAILED = "notify: payment failed"
     NOTIFY_REFUNDED = "notify: refunded"
+    # Transactional emails, whatever the student's notification settings; each queued once
+    # by its key, so a step that runs again sends nothing more.
+    EMAIL_RECEIPT = "email: receipt"
+    EMAIL_REFUND = "email: refund"
 
 
 @dataclass(frozen=True)
@@ -45,12 +49,19 @@ class Step:
     effects: tuple[Effect, ...] = ()
 
 
-_PAY = Step(Status.PAID, (Effect.RECORD_PAYMENT, Effect.ENROLL))
+_PAY = Step(Status.PAID, (Effect.RECORD_PAYMENT, Effect.ENROLL, Effect.EMAIL_RECEIPT))
 _FLAG = Step(Status.NEEDS_REVIEW, (Effect.RECORD_PAYMENT, Effect.FLAG))
-_REFUND_UNPAID = Step(Status.REFUNDED, (Effect.RECORD_REFUND, Effect.NOTIFY_REFUNDED))
-_REFUND_ACCESS = Step(
-    Status.REFUNDED, (Effect.RECORD_REFUND, Effect.REVOKE, Effect.NOTIFY_REFUNDED)
+_REFUND_UNPAID = Step(
+    Status.REFUNDED, (Effect.RECORD_REFUND, Effect.NOTIFY_REFUNDED, Effect.EMAIL_REFUND)
 )
+_REFUND_ACCESS = Step(
+    Status.REFUNDED,
+    (Effect.RECORD_REFUND, Effect.REVOKE, Effect.NOTIFY_REFUNDED, Effect.EMAIL_REFUND),
+)
+
+
+def _refund_partial(status: str) -> Step:
+    return Step(status, (Effect.RECORD_REFUND, Effect.EMAIL_REFUND))
 
 
 def _unpaid(status: str) -> dict:
@@ -61,7 +72,7 @@ def _unpaid(status: str) -> dict:
         # Before the payment: recorded, and a later payment then keeps access (partial)
         # or never gives it (full), as if the refund had come second.
         (status, Event.REFUNDED_FULL): _REFUND_UNPAID,
-        (status, Event.REFUNDED_PARTIAL): Step(status, (Effect.RECORD_REFUND,)),
+        (status, Event.REFUNDED_PARTIAL): _refund_partial(status),
     }
 
 
@@ -76,14 +87,14 @@ TRANSITIONS: dict[tuple[str, Event], Step] = {
     **_unpaid(Status.EXPIRED),
     **_unpaid(Status.CANCELLED),
     (Status.PAID, Event.REFUNDED_FULL): _REFUND_ACCESS,
-    (Status.PAID, Event.REFUNDED_PARTIAL): Step(Status.PAID, (Effect.RECORD_REFUND,)),
+    (Status.PAID, Event.REFUNDED_PARTIAL): _refund_partial(Status.PAID),
     # The order's own payment, after another session was flagged: it pays for the order.
     (Status.NEEDS_REVIEW, Event.PAID): _PAY,
-    (Status.NEEDS_REVIEW, Event.REVIEW_ACCEPTED): Step(Status.PAID, (Effect.ENROLL,)),
-    (Status.NEEDS_REVIEW, Event.REFUNDED_FULL): _REFUND_ACCESS,
-    (Status.NEEDS_REVIEW, Event.REFUNDED_PARTIAL): Step(
-        Status.NEEDS_REVIEW, (Effect.RECORD_REFUND,)
+    (Status.NEEDS_REVIEW, Event.REVIEW_ACCEPTED): Step(
+        Status.PAID, (Effect.ENROLL, Effect.EMAIL_RECEIPT)
     ),
+    (Status.NEEDS_REVIEW, Event.REFUNDED_FULL): _REFUND_ACCESS,
+    (Status.NEEDS_REVIEW, Event.REFUNDED_PARTIAL): _refund_partial(Status.NEEDS_REVIEW),
     # Refunded is final: a late payment is recorded and gives no access.
     (Status.REFUNDED, Event.PAID): Step(Status.REFUNDED, (Effect.RECORD_PAYMENT,)),
     (Status.REFUNDED, Event.PAID_MISMATCHED): Step(Status.REFUNDED, (Effect.RECORD_PAYMENT,)),

@@ -29,15 +29,26 @@ class RefundPreview:
     is_test: bool  # paid through the test checkout: no money moves
 
 
+def enrollments_kept_by_other_orders(*, enrollment_ids, refunded_order_ids) -> set[int]:
+    """The enrollments among `enrollment_ids` that a paid order other than those being
+    refunded also pays for (the course was granted again, then bought again): refunding
+    keeps their access. The one rule for the admin's preview, the refund itself and the
+    refund email."""
+    ids = [pk for pk in enrollment_ids if pk]
+    if not ids:
+        return set()
+    return set(
+        Order.objects.filter(enrollment_id__in=ids, status=Order.Status.PAID)
+        .exclude(pk__in=list(refunded_order_ids))
+        .values_list("enrollment_id", flat=True)
+    )
+
+
 def refund_previews(orders) -> list[RefundPreview]:
     orders = list(orders.select_related("student", "course", "enrollment"))
-    kept_by_other_orders = set(
-        Order.objects.filter(
-            enrollment_id__in=[order.enrollment_id for order in orders if order.enrollment_id],
-            status=Order.Status.PAID,
-        )
-        .exclude(pk__in=[order.pk for order in orders])
-        .values_list("enrollment_id", flat=True)
+    kept_by_other_orders = enrollments_kept_by_other_orders(
+        enrollment_ids=[order.enrollment_id for order in orders],
+        refunded_order_ids=[order.pk for order in orders],
     )
     return [
         RefundPreview(

@@ -3,7 +3,8 @@
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 import stripe
@@ -18,9 +19,11 @@ from django.utils.translation import gettext as _
 from courses.models import Course
 from notifications.models import Notification
 from notifications.services import notify
-from payments import lifecycle
+from payments import emails, lifecycle
+from payments.emails import RefundAccess
 from payments.lifecycle import Effect, Event
 from payments.models import Order, StripeEvent
+from payments.selectors import enrollments_kept_by_other_orders
 from payments.stripe_gateway import from_minor_units, stripe_client, to_dict, to_minor_units
 from progress.models import Enrollment
 from progress.selectors import active_enrollment
@@ -204,6 +207,8 @@ class _Move:
     order: Order
     facts: Facts
     access_ended: bool = False
+    access_kept_by_other_order: bool = False
+    refunded_before: Decimal | None = None  # the order's refunded total before this event
 
 
 def order_apply(*, order: Order, event: Event, facts: Facts = Facts()) -> bool:
@@ -249,7 +254,10 @@ def _record_payment(move: _Move) -> None:
 def _record_refund(move: _Move) -> None:
     order, charge = move.order, move.facts.charge or {}
     currency = str(charge.get("currency") or order.currency)
-    order.refunded_amount = from_minor_units(int(charge.get("amount_refunded") or 0), currency)
+    move.refunded_before = order.refunded_amount
+    refunded = from_minor_units(int(charge.get("amount_refunded") or 0), currency)
+    # Stripe's total only grows: a smaller one is an older event arriving late.
+    order.refunded_amount = max(refunded, order.refunded_amount or Decimal(0))
     if order.status == Order.Status.REFUNDED:
         order.refunded_at = timezone.now()
 
@@ -258,21 +266,24 @@ def _enroll(move: _Move) -> None:
     # The course was checked to be open (_payment_mismatch) under the lock of this order.
     order = move.order
     order.enrollment, _created = enrollment_create(
-        student=order.student, course=order.course, source=Enrollment.Source.PAID
+        student=order.student,
+        course=order.course,
+        source=Enrollment.Source.PAID,
     )
     order.failure_reason = ""
 
 
 def _revoke(move: _Move) -> None:
     order = move.order
+    if not order.enrollment_id:
+        return
     # Another paid order for the same enrollment (an admin granted it again, and it was
-    # bought again) keeps the course open.
-    still_paid_for = (
-        Order.objects.filter(enrollment_id=order.enrollment_id, status=Order.Status.PAID)
-        .exclude(pk=order.pk)
-        .exists()
-    )
-    if order.enrollment_id and not still_paid_for:
+    # bought again) keeps the course open: the rule the admin's refund preview shows.
+    if enrollments_kept_by_other_orders(
+        enrollment_ids=[order.enrollment_id], refunded_order_ids=[order.pk]
+    ):
+        move.access_kept_by_other_order = True
+    else:
         enrollment_revoke(enrollment=order.enrollment)
         move.access_ended = True
 
@@ -305,6 +316,35 @@ def _notify_refunded(move: _Move) -> None:
     )
 
 
+def _email_receipt(move: _Move) -> None:
+    emails.receipt_queue(order=move.order)
+
+
+def _email_refund(move: _Move) -> None:
+    order, charge = move.order, move.facts.charge or {}
+    refunded_now = (order.refunded_amount or 0) - (move.refunded_before or 0)
+    if refunded_now <= 0:
+        return  # a late or repeated word on a refund the student was told of
+    emails.refund_queue(
+        order=order,
+        refunded_now=refunded_now,
+        currency=str(charge.get("currency") or order.paid_currency or order.currency),
+        access=_refund_access(move),
+    )
+
+
+def _refund_access(move: _Move) -> RefundAccess:
+    """What the refund did to access, as its REVOKE step (if any) decided."""
+    order = move.order
+    if move.access_ended:
+        return RefundAccess.ENDED
+    if move.access_kept_by_other_order:
+        return RefundAccess.KEPT_BY_OTHER_ORDER
+    if order.status == Order.Status.PAID and order.enrollment_id and order.enrollment.is_active:
+        return RefundAccess.KEPT  # a partial refund of a paid order
+    return RefundAccess.UNCHANGED
+
+
 _EFFECTS = {
     Effect.RECORD_PAYMENT: _record_payment,
     Effect.RECORD_REFUND: _record_refund,
@@ -313,6 +353,8 @@ _EFFECTS = {
     Effect.FLAG: _flag,
     Effect.NOTIFY_FAILED: _notify_failed,
     Effect.NOTIFY_REFUNDED: _notify_refunded,
+    Effect.EMAIL_RECEIPT: _email_receipt,
+    Effect.EMAIL_REFUND: _email_refund,
 }
 
 
@@ -344,21 +386,28 @@ def order_review_accept(*, order_id: int) -> bool:
     return _order_event(order_id, Event.REVIEW_ACCEPTED)[1]
 
 
-# Stripe keeps a Checkout Session open for 24 hours; an order still pending after that can
-# no longer be paid.
-PENDING_ORDER_LIFETIME = timedelta(hours=24)
+def pending_order_lifetime() -> timedelta:
+    """How long an order may stay pending (PENDING_ORDER_EXPIRY_HOURS; by default the 24
+    hours Stripe keeps a Checkout Session open, after which it can no longer be paid)."""
+    return timedelta(hours=settings.PENDING_ORDER_EXPIRY_HOURS)
 
 
-def orders_expire_stale(*, student=None) -> int:
-    """End the pending orders whose Checkout Session can no longer be paid. Returns how many."""
+def orders_expire_stale(*, student=None, now: datetime | None = None) -> int:
+    """End the pending orders older than `pending_order_lifetime()`. Returns how many.
+
+    Each goes through the lifecycle under its row lock, one at a time: an order paid since
+    it was listed is paid now, and the table has nothing for (paid, session_expired). A
+    payment that still arrives for an expired order is taken (expired --paid--> paid).
+    """
+    now = now or timezone.now()
     stale = Order.objects.filter(
-        status=Order.Status.PENDING, created_at__lt=timezone.now() - PENDING_ORDER_LIFETIME
+        status=Order.Status.PENDING, created_at__lt=now - pending_order_lifetime()
     )
     if student is not None:
         stale = stale.filter(student=student)
     return sum(
         _order_event(order_id, Event.SESSION_EXPIRED)[1]
-        for order_id in stale.values_list("pk", flat=True)
+        for order_id in stale.order_by("pk").values_list("pk", flat=True)
     )
 
 

@@ -503,9 +503,9 @@ def test_pending_orders_older_than_a_checkout_session_show_as_expired(client, st
     stale = Order.objects.create(student=student, course=paid_course, amount=49, currency="usd")
     fresh = Order.objects.create(student=student, course=paid_course, amount=49, currency="usd")
     now = stale.created_at
-    Order.objects.filter(pk=stale.pk).update(created_at=now - services.PENDING_ORDER_LIFETIME)
+    Order.objects.filter(pk=stale.pk).update(created_at=now - services.pending_order_lifetime())
     Order.objects.filter(pk=fresh.pk).update(
-        created_at=now - services.PENDING_ORDER_LIFETIME + services.timedelta(minutes=5)
+        created_at=now - services.pending_order_lifetime() + services.timedelta(minutes=5)
     )
     client.force_login(student)
 
@@ -524,7 +524,7 @@ def test_the_clean_up_leaves_other_students_orders_for_their_own_visit(
         student=StudentFactory(), course=paid_course, amount=49, currency="usd"
     )
     Order.objects.filter(pk=other.pk).update(
-        created_at=other.created_at - services.PENDING_ORDER_LIFETIME
+        created_at=other.created_at - services.pending_order_lifetime()
     )
     client.force_login(student)
 
