@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.core.cache import caches
 from django.db.models import Max
 from django.utils.safestring import SafeString
 
@@ -16,9 +17,23 @@ from assessment import gift, grading
 from assessment.models import Attempt, ExtraAttempt, Question, Quiz
 from courses.markdown import render_markdown
 
+# Each process's own memory (CACHES["fragments"]): what never changes once made.
+_local = caches["fragments"]
+SHEET_TIMEOUT_SECONDS = 60 * 60
+
 
 def quiz_for_lecture(*, lecture_id: int) -> Quiz | None:
     return Quiz.objects.filter(lecture_id=lecture_id).select_related("lecture").first()
+
+
+def attempt_with_quiz(*, student, attempt_id: int, lecture_id: int) -> Attempt | None:
+    """`student`'s attempt `attempt_id` at the quiz of `lecture_id`, with the quiz and its
+    lecture (one query); None when there is no such attempt of theirs."""
+    return (
+        Attempt.objects.filter(pk=attempt_id, student=student, quiz__lecture_id=lecture_id)
+        .select_related("quiz__lecture")
+        .first()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +113,20 @@ class AttemptSheet:
 
 
 def attempt_sheet(*, attempt: Attempt) -> AttemptSheet:
-    """The questions of `attempt` for its form, from its snapshot (the same on every reload)."""
+    """The questions of `attempt` for its form, from its snapshot (the same on every reload).
+
+    The snapshot never changes, so each process keeps the sheet it built (rendering the
+    questions' Markdown costs more than the rest of the page).
+    """
+    key = f"attempt-sheet:{attempt.pk}:{attempt.started_at.timestamp()}"
+    sheet = _local.get(key)
+    if sheet is None:
+        sheet = _attempt_sheet(attempt)
+        _local.set(key, sheet, SHEET_TIMEOUT_SECONDS)
+    return sheet
+
+
+def _attempt_sheet(attempt: Attempt) -> AttemptSheet:
     questions = tuple(
         AttemptQuestion(
             id=q["id"],

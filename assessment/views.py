@@ -16,16 +16,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assessment import selectors, services
 from assessment.forms import AttemptForm
 from assessment.models import Attempt
-from progress.selectors import course_outline_state, learnable_course
+from progress.selectors import course_outline_state, learnable_course, learner_outline
 
 
 class QuizPage:
     """The course, the outline entry and the quiz behind a quiz URL, checked for `user`."""
 
-    def __init__(self, request, slug: str, lecture_id: int):
+    def __init__(
+        self, request, slug: str, lecture_id: int, *, shared: bool = False, attempt_id=None
+    ):
+        """`shared`: the course and outline from the learners' cache, for pages that only
+        show them (as the player reads them); writes read the database. `attempt_id`: the
+        user's attempt at this quiz, read with the quiz (404 when it is not theirs)."""
         user = request.user
-        course, can_manage = learnable_course(user=user, slug=slug)
-        outline = course_outline_state(user=user, course=course, can_manage=can_manage)
+        if shared:
+            outline = learner_outline(user=user, slug=slug)
+            course, can_manage = outline.course, outline.can_manage
+        else:
+            course, can_manage = learnable_course(user=user, slug=slug)
+            outline = course_outline_state(user=user, course=course, can_manage=can_manage)
         item = outline.state_of(lecture_id)
         if item is None:
             raise Http404
@@ -33,7 +42,16 @@ class QuizPage:
             raise PermissionDenied
         if not item.is_open:
             raise PermissionDenied
-        quiz = selectors.quiz_for_lecture(lecture_id=lecture_id)
+        self._attempt = None
+        if attempt_id is not None:
+            self._attempt = selectors.attempt_with_quiz(
+                student=user, attempt_id=attempt_id, lecture_id=lecture_id
+            )
+            if self._attempt is None:
+                raise Http404
+            quiz = self._attempt.quiz
+        else:
+            quiz = selectors.quiz_for_lecture(lecture_id=lecture_id)
         if quiz is None or quiz.lecture.kind != quiz.lecture.Kind.QUIZ:
             raise Http404
         self.course, self.outline, self.item, self.quiz = course, outline, item, quiz
@@ -44,6 +62,8 @@ class QuizPage:
         return reverse(f"assessment:{name}", args=[self.slug, self.lecture_id, *args])
 
     def attempt(self, user, attempt_id: int) -> Attempt:
+        if self._attempt is not None:
+            return self._attempt
         return get_object_or_404(Attempt, pk=attempt_id, quiz=self.quiz, student=user)
 
     def context(self, **extra) -> dict:
@@ -61,7 +81,7 @@ class QuizPage:
 @login_required
 @require_GET
 def quiz_page(request, slug, lecture_id):
-    page = QuizPage(request, slug, lecture_id)
+    page = QuizPage(request, slug, lecture_id, shared=True)
     status = selectors.quiz_status(
         student=request.user, quiz=page.quiz, counted=not page.can_manage
     )
@@ -95,7 +115,9 @@ def quiz_start(request, slug, lecture_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def attempt_page(request, slug, lecture_id, attempt_id):
-    page = QuizPage(request, slug, lecture_id)
+    page = QuizPage(
+        request, slug, lecture_id, shared=request.method == "GET", attempt_id=attempt_id
+    )
     attempt = page.attempt(request.user, attempt_id)
     if attempt.submitted_at is not None:
         return redirect(page.url("result", attempt.pk))
@@ -119,6 +141,7 @@ def attempt_page(request, slug, lecture_id, attempt_id):
         sheet=sheet,
         entries=form.entries(),
         has_errors=bool(form.errors),
+        fresh=form.data is None,
         seconds_left=sheet.seconds_left(now),
         attempt_url=page.url("attempt", attempt.pk),
     )

@@ -313,3 +313,39 @@ def test_other_instructor_and_unenrolled_student_are_kept_out(client, question, 
         assert client.post(f"{url}start/").status_code in (403, 404)
     assert not Attempt.objects.exists()
     assert Quiz.objects.count() == 1
+
+
+def test_an_attempt_reloads_from_the_cache_the_same_and_cheaply(
+    taker, url, quiz, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    for order in range(1, 10):
+        single(quiz, f"Question {order}", order=order)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt = start(taker, url)
+    page = f"{url}attempts/{attempt.pk}/"
+    first = taker.get(page).content.decode()
+    # The session and its user, the attempt with its quiz; the course, the outline and the
+    # learner's progress come from the cache, the questions from this process's memory.
+    with django_assert_max_num_queries(3):
+        again = taker.get(page).content.decode()
+
+    def questions(html):
+        return html[html.index("<fieldset") : html.rindex("</fieldset>")]
+
+    assert questions(again) == questions(first)
+    assert again.count("<fieldset") == 10
+
+
+def test_a_rejected_submission_keeps_the_answers_given(taker, url, quiz, question):
+    numeric(quiz, "2", order=5)
+    attempt = start(taker, url)
+    taker.get(f"{url}attempts/{attempt.pk}/")  # the fresh form is cached
+    response = taker.post(
+        f"{url}attempts/{attempt.pk}/",
+        {
+            f"q{question.pk}": str(question.choices.first().pk),
+            f"q{quiz.questions.last().pk}": "two",
+        },
+    )
+    assert response.status_code == 400
+    assert f'value="{question.choices.first().pk}" checked' in response.content.decode()
