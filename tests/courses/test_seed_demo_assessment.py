@@ -58,3 +58,15 @@ def test_seeding_again_adds_no_quiz_question_or_certificate(demo):
     seed()
     assert (Quiz.objects.count(), Certificate.objects.count()) == before
     assert sum(q.questions.count() for q in Quiz.objects.all()) == questions
+
+
+def test_demo_learners_took_the_quizzes_they_passed_on_the_way(demo):
+    from django.core.management import call_command
+
+    from assessment.models import Attempt
+
+    call_command("seed_demo_activity", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    attempts = Attempt.objects.filter(student__email__startswith="demo-learner-")
+    assert attempts.filter(passed=True).exists()
+    assert attempts.filter(passed=False).exists()  # some failed first, as people do
+    assert not attempts.filter(submitted_at__isnull=True).exists()

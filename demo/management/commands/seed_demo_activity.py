@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from certificates.services import certificate_issue
 from courses.models import Course, Lecture
+from demo.quizzes import take_quiz
 from payments.models import Order
 from progress.models import Enrollment, LectureCompletion, Review
 
@@ -98,7 +99,9 @@ class Command(BaseCommand):
             course.pk: list(
                 Lecture.objects.filter(
                     module__course=course, is_published=True, module__is_published=True
-                ).order_by("module__order", "module__id", "order", "id")
+                )
+                .select_related("quiz")
+                .order_by("module__order", "module__id", "order", "id")
             )
             for course in courses
         }
@@ -124,6 +127,7 @@ class Command(BaseCommand):
             if not refund:
                 done = lectures[course.pk][: (i * 3 + k * 5) % (len(lectures[course.pk]) + 1)]
                 self._complete(enrollment, done, lectures[course.pk], when, now)
+                self._quizzes(learner, done, min(when + timedelta(days=1), now), i % 3 == 0)
                 if done:
                     self._review(learner, course, rating=5 - (i + k) % 5, hidden=i == 7)
             touched.add(course.pk)
@@ -186,6 +190,13 @@ class Command(BaseCommand):
         if finished:  # as finishing in the classroom does
             enrollment.refresh_from_db()
             certificate_issue(enrollment=enrollment, now=enrollment.completed_at)
+
+    def _quizzes(self, learner, done, when, fail_first):
+        """Attempts at the quizzes among the lectures a learner completed, so the
+        gradebook and its question analytics have data."""
+        for lecture in done:
+            if lecture.kind == Lecture.Kind.QUIZ and hasattr(lecture, "quiz"):
+                take_quiz(learner, lecture.quiz, when, fail_first=fail_first)
 
     def _review(self, learner, course, *, rating, hidden):
         Review.objects.get_or_create(
