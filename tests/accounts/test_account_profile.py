@@ -90,3 +90,15 @@ def test_avatar_image_is_saved(client, student):
     assert response.status_code == 302
     student.refresh_from_db()
     assert student.avatar.name.startswith("avatars/")
+
+
+@pytest.mark.django_db
+def test_the_name_on_certificates_is_set_on_the_profile(client, student):
+    client.force_login(student)
+    assert 'name="certificate_name"' in client.get(URL).content.decode()
+    client.post(URL, {"name": "Sam", "certificate_name": "Samantha J. Student"})
+    student.refresh_from_db()
+    assert student.name_on_certificates == "Samantha J. Student"
+    client.post(URL, {"name": "Sam", "certificate_name": "   "})
+    student.refresh_from_db()
+    assert student.name_on_certificates == "Sam"  # empty: the account's name
