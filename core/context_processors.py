@@ -9,6 +9,7 @@ NAV_VIEWS = {
     "teach": "teach:course_list",
     "admin": "admin:index",
     "notifications": "notifications:list",
+    "preferences": "notifications:preferences",
     "profile": "accounts:profile",
     "purchases": "payments:orders",
     "certificates": "certificates:mine",

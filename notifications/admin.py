@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from notifications.models import Notification
+from notifications.models import Notification, NotificationPreference
 
 
 @admin.register(Notification)
@@ -17,3 +17,12 @@ class NotificationAdmin(admin.ModelAdmin):
         # A notification belongs to one user for good: handing it to another would leave the
         # first user's cached unread count (notifications.badge) too high.
         return [*self.readonly_fields, "recipient"] if obj else self.readonly_fields
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "delivery", "updated_at"]
+    list_filter = ["kind", "delivery"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]

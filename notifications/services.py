@@ -25,22 +25,33 @@ A bulk notification to more users than there are shards goes instead to the shar
 each server process reads it once and hands each entry to that user's sockets, if any there
 (notifications.shards). One publish per shard instead of one per user is what keeps a
 notification to a thousand students under a fraction of a second.
+
+Email: each recipient who receives the kind "immediately" (NotificationPreference, else
+DEFAULT_DELIVERY) also gets an email, queued in the same transaction as the row (mail's
+outbox, key `notification:<id>`) and sent by a task after the commit, so a rolled-back action
+emails nobody and a failed send (the mail server down) leaves the action and the row in
+place, the email retried by mail's job. "Digest" kinds wait for `digests_send`, the daily job.
 """
 
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from functools import partial
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
-from notifications.models import Notification
+from mail.services import emails_queue
+from notifications import emails, selectors
+from notifications.models import Delivery, DigestState, Notification, NotificationPreference
 from notifications.selectors import unread_count, unread_counts
 
 logger = logging.getLogger(__name__)
@@ -93,28 +104,43 @@ def _fields(*, kind: str, title: str, body: str, link: str) -> dict:
     }
 
 
-def notify(*, recipient, kind: str, title: str, body: str = "", link: str = "") -> Notification:
-    """Notify one user: write the row now, send it live after the transaction commits.
+def notify(
+    *, recipient, kind: str, title: str, body: str = "", link: str = "", email: bool = True
+) -> Notification:
+    """Notify one user: write the row now, send it live after the transaction commits, and
+    email it when the user receives this kind at once.
 
     `kind` is a `Notification.Kind`; `title` and `body` are plain text (never HTML: pages
     escape them and the script inserts them as text); `link` is a local path such as
-    f"/learn/{course.slug}/" (anything else raises ValueError). Returns the notification.
+    f"/learn/{course.slug}/" (anything else raises ValueError). `email=False` when the
+    action sends an email of its own (a receipt): no preference email then, the digest
+    still lists it. Returns the notification.
     """
     notification = Notification.objects.create(
         recipient=recipient, **_fields(kind=kind, title=title, body=body, link=link)
     )
     transaction.on_commit(partial(_send_created, [notification]), robust=True)
+    if email:
+        _emails_queue([notification], kind=kind)
     return notification
 
 
 def notify_many(
-    *, recipients: Iterable, kind: str, title: str, body: str = "", link: str = ""
+    *,
+    recipients: Iterable,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    email: bool = True,
 ) -> list[Notification]:
     """Notify many users at once (e.g. every active enrollee of a course).
 
     Same arguments as `notify`, with `recipients` an iterable (or queryset) of users; a user
-    listed twice is notified once. One INSERT for all rows; after commit, one grouped query
-    computes every recipient's unread count, then one message goes to each recipient's group.
+    listed twice is notified once. One INSERT for all rows; one query reads every
+    recipient's preference for the kind and the emails are queued together; after commit,
+    one grouped query computes every recipient's unread count, then one message goes to
+    each recipient's group.
     """
     fields = _fields(kind=kind, title=title, body=body, link=link)
     unique = {user.pk: user for user in recipients}
@@ -124,7 +150,153 @@ def notify_many(
         Notification(recipient=user, **fields) for user in unique.values()
     )
     transaction.on_commit(partial(_send_created, notifications), robust=True)
+    if email:
+        _emails_queue(notifications, kind=kind)
     return notifications
+
+
+def _can_email(user) -> bool:
+    return bool(getattr(user, "is_active", True) and getattr(user, "email", ""))
+
+
+def _emails_queue(notifications: list[Notification], *, kind: str) -> None:
+    """Queue the email of each notification whose recipient receives `kind` at once."""
+    wanted = selectors.deliveries_of_kind(
+        user_ids=[n.recipient_id for n in notifications], kind=kind
+    )
+    drafts = [
+        emails.notification_draft(n, user=n.recipient)
+        for n in notifications
+        if wanted[n.recipient_id] == Delivery.IMMEDIATELY and _can_email(n.recipient)
+    ]
+    if drafts:
+        emails_queue(drafts)
+
+
+# --- Email preferences ------------------------------------------------------------------------
+
+
+def preferences_save(*, user, choices: dict[str, str]) -> None:
+    """Set how `user` receives each kind in `choices` ({kind: Delivery}), in one statement."""
+    for kind, delivery in choices.items():
+        if kind not in Notification.Kind.values or delivery not in Delivery.values:
+            raise ValueError(f"Not a notification preference: {kind!r}: {delivery!r}")
+    if not choices:
+        return
+    NotificationPreference.objects.bulk_create(
+        [
+            NotificationPreference(user_id=user.pk, kind=kind, delivery=delivery)
+            for kind, delivery in choices.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "kind"],
+        update_fields=["delivery", "updated_at"],
+    )
+
+
+@transaction.atomic
+def unsubscribe(*, user, kind: str) -> list[str]:
+    """Turn off the emails an unsubscribe link names: one kind, or (`emails.DIGEST`) every
+    kind `user` receives in the digest. Returns the kinds turned off."""
+    if kind == emails.DIGEST:
+        kinds = [k for k, d in selectors.deliveries(user=user).items() if d == Delivery.DIGEST]
+    else:
+        kinds = [kind]
+    preferences_save(user=user, choices=dict.fromkeys(kinds, Delivery.OFF))
+    return kinds
+
+
+# --- Daily digest -----------------------------------------------------------------------------
+
+# Users per round of the digest job: a handful of queries and one transaction each.
+DIGEST_BATCH = 500
+# However long the job did not run, a digest reaches back no further.
+DIGEST_MAX_DAYS = 7
+# A notification written just before the job runs may still be in an open transaction:
+# the digest stops this far before `now`, and the next one starts there.
+DIGEST_SETTLE = timedelta(minutes=5)
+
+
+def digests_send(*, now: datetime | None = None) -> int:
+    """Queue each user's digest: one email with their "digest" kinds' notifications since
+    their last digest. Returns how many were queued.
+
+    One digest per user per day (`DigestState.sent_on`, and the email's key
+    `digest:<user id>:<date>`), so running the job again sends nothing twice. Users are
+    taken in batches, with the same few queries for each batch.
+    """
+    now = now or timezone.now()
+    through = now - DIGEST_SETTLE
+    day = timezone.localdate(now)
+    kinds = selectors.digest_kinds()
+    # Every notification before the last digest run was offered to a digest then: scan from
+    # there (a day at least, so a rerun later in the day leaves nobody's notifications out).
+    last = DigestState.objects.aggregate(last=Max("sent_through"))["last"]
+    since = through - timedelta(days=1)
+    if last is not None:
+        since = min(since, last)
+    since = max(since, through - timedelta(days=DIGEST_MAX_DAYS))
+    window = Notification.objects.filter(
+        kind__in=kinds, created_at__gte=since, created_at__lt=through
+    )
+    user_ids = list(
+        window.order_by("recipient_id").values_list("recipient_id", flat=True).distinct()
+    )
+    queued = 0
+    for start in range(0, len(user_ids), DIGEST_BATCH):
+        queued += _digests_batch(
+            window, user_ids[start : start + DIGEST_BATCH], day=day, through=through
+        )
+    return queued
+
+
+def _digests_batch(window, user_ids: list[int], *, day, through: datetime) -> int:
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=user_ids, is_active=True)}
+    states = {
+        user_id: (sent_on, sent_through)
+        for user_id, sent_on, sent_through in DigestState.objects.filter(
+            user_id__in=user_ids
+        ).values_list("user_id", "sent_on", "sent_through")
+    }
+    chosen = {
+        (user_id, kind): delivery
+        for user_id, kind, delivery in NotificationPreference.objects.filter(
+            user_id__in=user_ids
+        ).values_list("user_id", "kind", "delivery")
+    }
+    pending: dict[int, list[Notification]] = {}
+    for notification in window.filter(recipient_id__in=user_ids):
+        user_id = notification.recipient_id
+        sent_on, sent_through = states.get(user_id, (None, None))
+        if (
+            user_id in users
+            and sent_on != day
+            and (sent_through is None or notification.created_at >= sent_through)
+            and chosen.get(
+                (user_id, notification.kind), selectors.default_delivery(notification.kind)
+            )
+            == Delivery.DIGEST
+        ):
+            pending.setdefault(user_id, []).append(notification)
+    if not pending:
+        return 0
+    drafts = [
+        emails.digest_draft(user=users[user_id], notifications=notifications, day=day)
+        for user_id, notifications in pending.items()
+        if _can_email(users[user_id])
+    ]
+    with transaction.atomic():
+        emails_queue(drafts)
+        DigestState.objects.bulk_create(
+            [
+                DigestState(user_id=user_id, sent_on=day, sent_through=through)
+                for user_id in pending
+            ],
+            update_conflicts=True,
+            unique_fields=["user"],
+            update_fields=["sent_on", "sent_through"],
+        )
+    return len(drafts)
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ PATHS = {
     "teach": "/teach/",
     "admin": "/admin/",
     "notifications": "/notifications/",
+    "preferences": "/notifications/preferences/",
     "profile": "/accounts/profile/",
     "purchases": "/payments/orders/",
     "two_factor": "/accounts/2fa/",

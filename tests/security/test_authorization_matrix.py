@@ -20,6 +20,7 @@ from django.db import transaction
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from notifications.emails import unsubscribe_token
 from notifications.models import Notification
 from payments.models import Order
 from tests.factories import (
@@ -301,6 +302,19 @@ MATRIX = {
     "notifications:read_all": (
         lambda w: "/notifications/read-all/",
         {"GET": "405 405 405 405 405 405 405", "POST": "login 3xx 3xx 3xx 3xx 3xx 3xx"},
+    ),
+    # Email settings: everyone their own (an empty POST misses every choice).
+    "notifications:preferences": (
+        lambda w: "/notifications/preferences/",
+        {"GET": "login 200 200 200 200 200 200", "POST": "login 400 400 400 400 400 400"},
+    ),
+    # Unsubscribe: the signed token in the link decides, not the session (it works logged out).
+    "notifications:unsubscribe": (
+        lambda w: reverse(
+            "notifications:unsubscribe",
+            args=[unsubscribe_token(user_id=w.users["enrolled"].pk, kind="new_lecture")],
+        ),
+        {"GET": "200 200 200 200 200 200 200", "POST": "200 200 200 200 200 200 200"},
     ),
 }
 
