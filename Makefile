@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help install browser run test lint format migrations-check deploy-check audit bench lock clean \
+.PHONY: help install browser run test lint format migrations-check deploy-check audit bench bench-announce lock clean \
 	lighthouse screenshots
 
 help:
@@ -18,6 +18,7 @@ help:
 	@echo "make test   - install (Chromium too, when missing) and run the whole test suite"
 	@echo "make lint   - ruff check and format check, bandit, import layers (lint-imports)"
 	@echo "make bench  - load test against a large seeded database"
+	@echo "make bench-announce - an announcement to 10,000 students: request time, emails (PostgreSQL)"
 	@echo "make audit  - pip-audit of the locked dependencies (needs the vulnerability service)"
 	@echo "make lock   - recompile requirements.lock from pyproject.toml"
 	@echo "make lighthouse  - Lighthouse (phone) on home, catalog, course page, player of the demo site"
@@ -74,6 +75,10 @@ audit: install
 
 bench: install
 	$(PY) -m bench.run
+
+# Only the announcement to 10,000 students (PostgreSQL; make bench runs it too).
+bench-announce: install
+	$(PY) -m bench.announce
 
 # Lighthouse pinned in tools/lighthouse (npm ci, again only when its lock changes).
 tools/lighthouse/node_modules/.installed: tools/lighthouse/package-lock.json

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import fault, load, report, ws
+from bench import announce, fault, load, report, ws
 from bench.config import DEFAULT_RESULTS, REPO_DIR, Config
 from bench.redis_server import RedisServer
 
@@ -524,6 +524,8 @@ def main() -> None:
         for server in servers:
             if lines := server.logged_errors():
                 notes.append(f"daphne logged {len(lines)} lines; {_exceptions(lines)}")
+        # An announcement to a course of 10,000 students, on a database of its own.
+        announced = announce.run(cfg, env, tmp)
     notes.append(
         f"WebSockets: {wsr['opened']:,} of {wsr['wanted']:,} handshakes succeeded in "
         f"{wsr['open_seconds']:.1f} s, {wsr['held']:,} open after {cfg.hold:g} s, "
@@ -540,6 +542,8 @@ def main() -> None:
     if faulted is not None:
         notes.append(fault.note(faulted))
     rows = build_rows(cfg, eps, measured, wsr, redis_url, faulted)
+    rows += announced.rows
+    notes += announced.notes
     header = {
         "database": fx["database"]
         + (" + Redis (the bench's own redis-server) channel layer" if redis_url else ""),
