@@ -105,6 +105,10 @@ def test_running_the_job_twice_sends_one_digest(student, smtp_server, committed)
         assert services.digests_send(now=MONDAY + timedelta(hours=3)) == 0
         assert services.digests_send(now=MONDAY) == 0
     assert len(smtp_server.messages) == 1 and Email.objects.count() == 1
+    # What came after the day's digest waits for the next one rather than being skipped.
+    with committed():
+        assert services.digests_send(now=TUESDAY) == 1
+    assert "Later that day" in text(smtp_server.wait_for(2)[1])
 
 
 def test_a_lost_state_still_never_sends_the_same_day_twice(student, smtp_server, committed):
@@ -146,6 +150,20 @@ def test_a_missed_day_is_in_the_next_digest(student, smtp_server, committed):
         services.digests_send(now=TUESDAY + timedelta(days=1))
     (message,) = smtp_server.to(student.email)
     assert "Tuesday morning" in text(message) and "Wednesday morning" in text(message)
+
+
+def test_a_digest_reaches_back_a_week_at_most(student, smtp_server, committed):
+    DigestState.objects.create(
+        user=student,
+        sent_on=(MONDAY - timedelta(days=10)).date(),
+        sent_through=MONDAY - timedelta(days=10),
+    )
+    note(student, Kind.NEW_LECTURE, "Nine days ago", MONDAY - timedelta(days=9))
+    note(student, Kind.NEW_LECTURE, "Six days ago", MONDAY - timedelta(days=6))
+    with committed():
+        services.digests_send(now=MONDAY)
+    (message,) = smtp_server.wait_for(1)
+    assert "Six days ago" in text(message) and "Nine days ago" not in text(message)
 
 
 def test_nothing_new_means_no_digest(student, smtp_server, committed):
