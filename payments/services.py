@@ -269,6 +269,7 @@ def _enroll(move: _Move) -> None:
         student=order.student,
         course=order.course,
         source=Enrollment.Source.PAID,
+        notify_email=False,  # the receipt (EMAIL_RECEIPT) is the email of this enrollment
     )
     order.failure_reason = ""
 
@@ -313,6 +314,7 @@ def _notify_refunded(move: _Move) -> None:
         title=_("Your payment for %(course)s was refunded") % {"course": order.course},
         body=_("Your access to the course has ended.") if move.access_ended else "",
         link=reverse("payments:orders"),
+        email=False,  # the refund email (EMAIL_REFUND) tells it, always
     )
 
 

@@ -25,12 +25,13 @@ from progress.signals import course_completed, enrollment_access_changed
 
 @transaction.atomic
 def enrollment_create(
-    *, student, course: Course, source: str = Enrollment.Source.FREE
+    *, student, course: Course, source: str = Enrollment.Source.FREE, notify_email: bool = True
 ) -> tuple[Enrollment, bool]:
     """Give `student` access to `course`. Returns (enrollment, created_or_reactivated).
 
     Idempotent: an active enrollment is returned untouched; a revoked one comes back to life
-    with its completions intact.
+    with its completions intact. `notify_email=False`: the caller emails the student itself
+    (a purchase's receipt), so the "enrolled" notification is not emailed too.
     """
     # Lock the course row: the enrollment counter and the uniqueness check must not race.
     course = Course.objects.select_for_update().get(pk=course.pk)
@@ -53,6 +54,7 @@ def enrollment_create(
         kind=Notification.Kind.ENROLLED,
         title=_("You are enrolled in %(course)s") % {"course": course.title},
         link=course.get_learn_url(),
+        email=notify_email,
     )
     return enrollment, True
 

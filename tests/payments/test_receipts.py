@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from mail.models import Email
-from notifications.models import Notification
+from notifications.models import Delivery, Notification
+from notifications.services import preferences_save
 from payments import lifecycle, services
 from payments.lifecycle import Effect
 from payments.models import Order
@@ -270,6 +271,61 @@ def test_the_webhook_and_the_success_page_racing_send_exactly_one_receipt(
     # Each delivery ran in its request's thread once its transaction committed.
     assert len(smtp_server.wait_for(1)) == 1
     assert Email.objects.filter(kind="receipt", status="sent").count() == 1
+
+
+# -- notification settings ------------------------------------------------------------------
+
+
+def test_receipts_and_refund_emails_are_sent_whatever_the_notification_settings(
+    client, order, fake_stripe, student, smtp_server, committed
+):
+    preferences_save(
+        user=student,
+        choices=dict.fromkeys(Notification.Kind.values, Delivery.OFF),
+    )
+    _pay(client, fake_stripe, order, committed)
+
+    with committed():
+        post_event(client, fake_stripe.charge_refunded_event(_charge_id(fake_stripe, order)))
+
+    receipt, refund = smtp_server.wait_for(2)
+    assert receipt["X-Edusphere-Email"] == f"receipt:order:{order.pk}"
+    assert refund["X-Edusphere-Email"] == f"refund:order:{order.pk}:4900"
+
+
+def test_a_purchase_and_its_refund_send_one_email_each_when_the_student_wants_emails(
+    client, order, fake_stripe, student, smtp_server, committed
+):
+    """The enrolled and refunded notifications would be emailed at once: the receipt and the
+    refund email stand for them, so nothing arrives twice."""
+    preferences_save(
+        user=student,
+        choices={"enrolled": Delivery.IMMEDIATELY, "refunded": Delivery.IMMEDIATELY},
+    )
+    _pay(client, fake_stripe, order, committed)
+    with committed():
+        post_event(client, fake_stripe.charge_refunded_event(_charge_id(fake_stripe, order)))
+
+    smtp_server.wait_for(2)
+    assert sorted(Email.objects.values_list("kind", flat=True)) == ["receipt", "refund"]
+    assert len(smtp_server.messages) == 2
+    assert Notification.objects.filter(recipient=student, kind="enrolled").count() == 1
+    assert Notification.objects.filter(recipient=student, kind="refunded").count() == 1
+
+
+def test_a_free_enrollment_is_still_emailed_as_the_student_chose(
+    client, student, smtp_server, committed
+):
+    course = CourseFactory(title="Free Python", price=Decimal("0"))
+    preferences_save(user=student, choices={"enrolled": Delivery.IMMEDIATELY})
+    client.force_login(student)
+
+    with committed():
+        client.post(reverse("course-enroll", kwargs={"slug": course.slug}))
+
+    (message,) = smtp_server.wait_for(1)
+    assert "Free Python" in message["Subject"]
+    assert not Email.objects.filter(kind__in=["receipt", "refund"]).exists()
 
 
 # -- the test checkout ----------------------------------------------------------------------
