@@ -112,7 +112,7 @@ def test_bad_input_is_a_form_error_and_saves_nothing(client, student, change, er
     response = client.post(URL, {**all_choices(STUDENT_KINDS, Delivery.OFF), **change})
     assert response.status_code == 400
     page = response.content.decode()
-    assert error in page and "Some choices are missing" in page
+    assert error in page and "Please check the marked choices." in page
     assert 'aria-describedby="id_enrolled_helptext id_enrolled_errors"' in page
     assert not NotificationPreference.objects.exists()
 
