@@ -3,6 +3,7 @@
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
+from html import unescape
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,10 +12,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from courses.markdown import render_markdown
 from courses.models import Course, Lecture
 from notifications.models import Notification
 from notifications.services import notify, notify_many
@@ -356,7 +359,9 @@ def announcement_deliver_batch(
                 kind=Notification.Kind.ANNOUNCEMENT,
                 title=_("%(course)s: %(title)s")
                 % {"course": course.title, "title": announcement.title},
-                body=Truncator(announcement.body).chars(ANNOUNCEMENT_NOTIFICATION_BODY),
+                body=Truncator(_plain_text(announcement.body)).chars(
+                    ANNOUNCEMENT_NOTIFICATION_BODY
+                ),
                 link=announcement_link(announcement, course=course),
             )
             announcement.delivered_up_to = students[-1].pk
@@ -373,6 +378,13 @@ def announcement_deliver_batch(
             )
         announcement.save(update_fields=fields)
     return len(students)
+
+
+def _plain_text(markdown: str) -> str:
+    """What a Markdown text says, without its markup: notifications and their emails carry
+    plain text (the announcements page shows it formatted)."""
+    text = unescape(strip_tags(render_markdown(markdown)))
+    return "\n\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
 
 
 def announcement_link(announcement: Announcement, *, course: Course) -> str:

@@ -176,7 +176,7 @@ def test_students_get_one_notification_each(instructor, course, committed):
     assert sorted(n.recipient_id for n in notifications) == sorted(u.pk for u in enrolled)
     first = notifications[0]
     assert first.title == "Rust: Exam"
-    assert first.body == "On **Friday**."
+    assert first.body == "On Friday."  # plain text: notifications carry no markup
     assert first.link == f"/learn/{course.slug}/announcements/#announcement-{announcement.pk}"
     announcement.refresh_from_db()
     assert announcement.delivered_count == 3 and announcement.is_delivered
@@ -301,3 +301,12 @@ def test_a_stalled_fan_out_is_resumed_by_the_job(instructor, course, settings, c
     announcement.refresh_from_db()
     assert announcement.is_delivered
     assert services.announcements_resume(now=later + timedelta(hours=1)) == 0
+
+
+def test_the_notification_says_it_in_plain_text(instructor, course, committed):
+    EnrollmentFactory(course=course)
+    body = "# Exam\n\nOn **Friday**, [room 4](https://example.com/r4) &amp;\n\n- pen\n- paper"
+    with committed():
+        post(instructor, course, body=body)
+    notification = announcement_notifications().get()
+    assert notification.body == "Exam\n\nOn Friday, room 4 &\n\npen\n\npaper"
