@@ -118,6 +118,43 @@ def quiz_path(world: World, suffix: str = "", attempt: str | None = None) -> str
     return base + suffix.format(attempt=taken.pk)
 
 
+def certificate_path(world: World, suffix: str = "") -> str:
+    """The enrolled student's certificate (their course finished): its public pages."""
+    from django.utils import timezone
+
+    from certificates.services import certificate_issue
+    from progress.models import Enrollment
+
+    enrollment = Enrollment.objects.get(student=world.users["enrolled"], course=world.course)
+    enrollment.completed_at = timezone.now()
+    enrollment.save(update_fields=["completed_at"])
+    return f"/certificates/{certificate_issue(enrollment=enrollment).uuid}/{suffix}"
+
+
+def course_complete_path(world: World) -> str:
+    certificate_path(world)
+    return f"/learn/{world.course.slug}/complete/"
+
+
+def quiz_editor_path(world: World, suffix: str = "") -> str:
+    """The quiz editor of a quiz lecture of the course, with one question (`{question}`)."""
+    from assessment.models import Quiz
+    from tests.assessment.conftest import single
+
+    lecture = LectureFactory(module=world.module, order=3, kind="quiz", body="")
+    question = single(Quiz.objects.create(lecture=lecture))
+    base = f"/teach/{world.course.slug}/lectures/{lecture.pk}/quiz/"
+    return base + suffix.format(question=question.pk)
+
+
+def gradebook_quiz_path(world: World, suffix: str = "") -> str:
+    from assessment.models import Quiz
+
+    lecture = LectureFactory(module=world.module, order=3, kind="quiz", body="")
+    Quiz.objects.create(lecture=lecture, attempts_allowed=1)
+    return f"/teach/{world.course.slug}/gradebook/quizzes/{lecture.pk}/{suffix}"
+
+
 def expect(spec: str) -> dict:
     values = spec.split()
     assert len(values) == len(ROLES), spec
@@ -315,6 +352,100 @@ MATRIX = {
             args=[unsubscribe_token(user_id=w.users["enrolled"].pk, kind="new_lecture")],
         ),
         {"GET": "200 200 200 200 200 200 200", "POST": "200 200 200 200 200 200 200"},
+    ),
+    # Certificates: public by their unguessable address (the holder shares it); the list is
+    # each student's own; the course-complete page only for the student who finished.
+    "certificates:mine": (
+        lambda w: "/certificates/",
+        {"GET": "login 200 200 200 200 200 200", "POST": "login 405 405 405 405 405 405"},
+    ),
+    "certificates:issuer": (
+        lambda w: "/certificates/issuer.json",
+        {"GET": "200 200 200 200 200 200 200", "POST": "405 405 405 405 405 405 405"},
+    ),
+    "certificates:verify": (
+        lambda w: certificate_path(w),
+        {"GET": "200 200 200 200 200 200 200", "POST": "405 405 405 405 405 405 405"},
+    ),
+    "certificates:sheet": (
+        lambda w: certificate_path(w, "sheet/"),
+        {"GET": "200 200 200 200 200 200 200"},
+    ),
+    "certificates:pdf": (
+        lambda w: certificate_path(w, "certificate.pdf"),
+        {"GET": "200 200 200 200 200 200 200"},
+    ),
+    "certificates:credential": (
+        lambda w: certificate_path(w, "credential.json"),
+        {"GET": "200 200 200 200 200 200 200", "POST": "405 405 405 405 405 405 405"},
+    ),
+    "certificates:course_complete": (
+        course_complete_path,
+        {"GET": "login 3xx 200 3xx 3xx 3xx 3xx", "POST": "login 405 405 405 405 405 405"},
+    ),
+    # Announcements: read by the course's students and managers; others are sent to the
+    # course page (the list) or refused (its fragment); posted by managers only.
+    "progress:announcements": (
+        lambda w: f"/learn/{w.course.slug}/announcements/",
+        {"GET": "login 3xx 200 3xx 200 3xx 200", "POST": "login 405 405 405 405 405 405"},
+    ),
+    "progress:announcements_latest": (
+        lambda w: f"/learn/{w.course.slug}/announcements/latest/",
+        {"GET": "login 403 200 403 200 403 200"},
+    ),
+    "teach:announcements": (
+        lambda w: f"/teach/{w.course.slug}/announcements/",
+        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 400 404 400"},
+    ),
+    # The quiz editor: the workspace's rule (empty forms are bad input: 400).
+    "teach:quiz_edit": (
+        lambda w: quiz_editor_path(w),
+        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 400 404 400"},
+    ),
+    "teach:quiz_import": (
+        lambda w: quiz_editor_path(w, "import/"),
+        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+    ),
+    "teach:quiz_export": (
+        lambda w: quiz_editor_path(w, "export/"),
+        {"GET": "login 404 404 404 200 404 200", "POST": "login 405 405 405 405 405 405"},
+    ),
+    "teach:question_create": (
+        lambda w: quiz_editor_path(w, "questions/new/?kind=single"),
+        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 400 404 400"},
+    ),
+    "teach:question_reorder": (
+        lambda w: quiz_editor_path(w, "questions/reorder/"),
+        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+    ),
+    "teach:question_edit": (
+        lambda w: quiz_editor_path(w, "questions/{question}/edit/"),
+        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 400 404 400"},
+    ),
+    "teach:question_delete": (
+        lambda w: quiz_editor_path(w, "questions/{question}/delete/"),
+        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 3xx 404 3xx"},
+    ),
+    "teach:question_move": (
+        lambda w: quiz_editor_path(w, "questions/{question}/move/"),
+        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+    ),
+    # The gradebook: the course's managers only (an empty grant is refused with a message).
+    "dashboards:gradebook": (
+        lambda w: f"/teach/{w.course.slug}/gradebook/",
+        {"GET": "login 404 404 404 200 404 200", "POST": "login 405 405 405 405 405 405"},
+    ),
+    "dashboards:gradebook_csv": (
+        lambda w: f"/teach/{w.course.slug}/gradebook.csv",
+        {"GET": "login 404 404 404 200 404 200"},
+    ),
+    "dashboards:gradebook_quiz": (
+        lambda w: gradebook_quiz_path(w),
+        {"GET": "login 404 404 404 200 404 200"},
+    ),
+    "dashboards:gradebook_grant": (
+        lambda w: gradebook_quiz_path(w, "grant/"),
+        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 3xx 404 3xx"},
     ),
 }
 
