@@ -45,6 +45,7 @@ SEED_VERSION = 1
 MARKER_TABLE = "bench_announce_marker"
 COURSE_SLUG = "bench-announcements"
 REQUEST_TARGET = 1.0  # seconds
+REQUEST_TARGET_TEXT = f"< {REQUEST_TARGET:g} s"
 NAME_REQUEST = "announcement POST, course of {students:,} students"
 NAME_EMAILS = "announcement emails, {students:,} students, {workers} workers"
 
@@ -202,11 +203,17 @@ class Outcome:
 
 
 def _unmeasured(students: int, workers: int, result: str) -> Outcome:
-    names = [
-        NAME_REQUEST.format(students=students),
-        NAME_EMAILS.format(students=students, workers=workers),
+    rows = [
+        report.Row(NAME_REQUEST.format(students=students), target=REQUEST_TARGET_TEXT),
+        report.Row(NAME_EMAILS.format(students=students, workers=workers), target=emails_target()),
     ]
-    return Outcome([report.Row(name, result=result) for name in names])
+    for row in rows:
+        row.result = result
+    return Outcome(rows)
+
+
+def emails_target() -> str:
+    return f"all within {deadline_seconds():g} s of the POST, 0 lost, 0 duplicated"
 
 
 def run(cfg: Config, env: dict, tmp: Path) -> Outcome:
@@ -305,7 +312,7 @@ def _measure(cfg: Config, env: dict, tmp: Path, students: int, workers: int) -> 
         p50=request_seconds,
         p99=request_seconds,
         errors=0,
-        target=f"< {REQUEST_TARGET:g} s",
+        target=REQUEST_TARGET_TEXT,
         met=request_seconds < REQUEST_TARGET,
     )
     emails = report.Row(
@@ -313,7 +320,7 @@ def _measure(cfg: Config, env: dict, tmp: Path, students: int, workers: int) -> 
         p50=_nth(arrivals, 0.50 * len(expected)),
         p99=_nth(arrivals, 0.99 * len(expected)),
         errors=lost + duplicated + strangers,
-        target=f"all within {deadline:g} s of the POST, 0 lost, 0 duplicated",
+        target=emails_target(),
         met=in_time >= len(expected) and lost == 0 and duplicated == 0 and strangers == 0,
     )
     last = f"all {len(expected):,} in {arrivals[-1]:.1f} s" if lost == 0 and arrivals else ""
