@@ -189,3 +189,17 @@ def test_posting_costs_the_same_queries_for_any_course_size(teacher, instructor)
     for sql in large_queries:
         assert "progress_enrollment" not in sql and "notifications_notification" not in sql
     assert not Notification.objects.filter(kind=Notification.Kind.ANNOUNCEMENT).exists()
+
+
+@pytest.mark.parametrize("count", [1, 15])
+def test_the_page_query_budget_does_not_grow(
+    teacher, instructor, course, count, django_assert_max_num_queries
+):
+    for i in range(count):
+        Announcement.objects.create(course=course, author=instructor, title=f"N{i}", body="B")
+    teacher.get(page_url(course))  # the logged-in user's row, cached as on any later request
+    # session, the course (with the instructor check), the page's count and rows (authors
+    # joined), the header's unread count.
+    with django_assert_max_num_queries(5):
+        response = teacher.get(page_url(course))
+    assert response.content.decode().count('class="card stack announcement"') == count
