@@ -175,6 +175,9 @@ def emails_deliver(ids: Iterable[int], *, now: datetime | None = None) -> int:
                 if email is None:
                     continue
                 try:
+                    # Opened once for the batch (a no-op when open): sending alone would
+                    # open and close a connection per email.
+                    connection.open()
                     _message(email, connection).send()
                 except (smtplib.SMTPException, OSError) as error:
                     _failed(email, error, now)

@@ -158,3 +158,22 @@ def test_emails_cannot_be_written_in_the_admin(client, admin_user, db):
     assert admin_site.is_registered(Email)
     client.force_login(admin_user)
     assert client.get(reverse("admin:mail_email_add")).status_code == 403
+
+
+def test_a_batch_goes_over_one_connection(smtp_server, monkeypatch):
+    from django.core.mail.backends.smtp import EmailBackend
+
+    opened = []
+    real_open = EmailBackend.open
+
+    def counting_open(self):
+        created = real_open(self)
+        if created:
+            opened.append(self)
+        return created
+
+    monkeypatch.setattr(EmailBackend, "open", counting_open)  # Django's, not ours
+    ids = services.emails_queue([draft(key=f"batch:{n}", to=f"s{n}@example.com") for n in range(5)])
+    assert services.emails_deliver(ids) == 5
+    assert len(smtp_server.wait_for(5)) == 5
+    assert len(opened) == 1
