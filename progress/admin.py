@@ -6,7 +6,7 @@ from django.utils.translation import ngettext
 
 from courses.models import Course
 from progress import services
-from progress.models import Enrollment, LectureCompletion, Review
+from progress.models import Announcement, Enrollment, LectureCompletion, Review
 
 
 class EnrollmentAdminForm(forms.ModelForm):
@@ -107,3 +107,31 @@ class ReviewAdmin(admin.ModelAdmin):
     def show(self, request, queryset):
         count = services.review_set_visibility(reviews=queryset, is_visible=True)
         self.message_user(request, ngettext("%d review shown.", "%d reviews shown.", count) % count)
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    """Announcements as posted and how far their delivery got (read only: posting notifies
+    every student, so it happens in the workspace, through the service)."""
+
+    list_display = ["title", "course", "author", "created_at", "delivered_count", "delivered_at"]
+    list_filter = ["created_at"]
+    search_fields = ["title", "course__title"]
+    list_select_related = ["course", "author"]
+    readonly_fields = [
+        "course",
+        "author",
+        "title",
+        "body",
+        "created_at",
+        "delivered_up_to",
+        "delivered_count",
+        "progressed_at",
+        "delivered_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
