@@ -206,9 +206,9 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def _recheck_every(self, seconds: float) -> None:
         # Spread over a quarter of the period: sockets opened together (a server restart)
-        # do not all query at once.
+        # do not all query at once. Timing only, so a non-cryptographic random is right.
         while not self.closing:
-            await asyncio.sleep(seconds * random.uniform(0.75, 1.0))  # noqa: S311  # nosec B311 (timing only)
+            await asyncio.sleep(seconds * random.uniform(0.75, 1.0))  # noqa: S311  # nosec B311
             try:
                 await self._recheck()
             except Exception:
