@@ -210,6 +210,10 @@ def endpoints(fx: dict) -> list[Endpoint]:
         ),
         Endpoint("player (enrolled student)", fx["player_path"], student, 0.35, logged_in=True),
         Endpoint("/learn/ (student)", "/learn/", student, 0.35, logged_in=True),
+        Endpoint(
+            "quiz, attempt in progress (student)", fx["quiz_path"], student, 0.35, logged_in=True
+        ),
+        Endpoint("certificate verification (anonymous)", fx["verify_path"], ratio_target=0.5),
         Endpoint("/teach/ (instructor)", "/teach/", instructor, logged_in=True),
         Endpoint("/notifications/ (student)", "/notifications/", student, logged_in=True),
         Endpoint("admin dashboard, 12 months", "/admin/?range=12m", admin, logged_in=True),

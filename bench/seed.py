@@ -543,6 +543,8 @@ def fixtures(marker: dict, sockets: int) -> dict:
         admin_cookie = log_in(admin)
         ws_users = list(User.objects.filter(email__startswith="student").order_by("id")[:sockets])
         ws_cookies = [log_in(user) for user in ws_users]
+    quiz_path = _quiz_in_progress(student, instructor)
+    verify_path = _certificate_page(student, instructor)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
@@ -564,7 +566,71 @@ def fixtures(marker: dict, sockets: int) -> dict:
         "level": "beginner",
         "course_slug": course.slug,
         "player_path": f"/learn/{course.slug}/lectures/{player_lecture}/",
+        "quiz_path": quiz_path,
+        "verify_path": verify_path,
     }
+
+
+def _small_course(slug: str, instructor):
+    """A published course of one module for one bench page; made once, found after."""
+    from django.utils import timezone
+
+    from courses.models import Course, Module
+
+    course, created = Course.objects.get_or_create(
+        slug=slug,
+        defaults={
+            "title": slug.replace("-", " ").capitalize(),
+            "status": Course.Status.PUBLISHED,
+            "published_at": timezone.now(),
+            "category": Course.objects.order_by("id").first().category,
+        },
+    )
+    if created:
+        course.instructors.add(instructor)
+        Module.objects.create(course=course, order=0, title="Module 1")
+    return course, course.modules.get()
+
+
+def _quiz_in_progress(student, instructor) -> str:
+    """The form of an open attempt at a ten-question quiz (no time limit: it never closes)."""
+    from assessment.models import Attempt, Quiz
+    from assessment.services import attempt_start, quiz_gift_import
+    from courses.models import Lecture
+    from progress.services import enrollment_create
+
+    course, module = _small_course("bench-quiz", instructor)
+    lecture, created = Lecture.objects.get_or_create(
+        module=module, order=0, defaults={"title": "Bench quiz", "kind": Lecture.Kind.QUIZ}
+    )
+    if created:
+        quiz = Quiz.objects.create(lecture=lecture, shuffle_questions=True, shuffle_choices=True)
+        gift = "\n\n".join(
+            f"::Q{i}:: Question {i}: which is right? {{=right ~wrong one ~wrong two ~wrong three}}"
+            for i in range(10)
+        )
+        quiz_gift_import(actor=instructor, quiz=quiz, source=gift)
+    enrollment_create(student=student, course=course)
+    attempt = Attempt.objects.filter(
+        quiz__lecture=lecture, student=student, submitted_at__isnull=True
+    ).first() or attempt_start(student=student, quiz=lecture.quiz)
+    return f"/learn/{course.slug}/lectures/{lecture.pk}/quiz/attempts/{attempt.pk}/"
+
+
+def _certificate_page(student, instructor) -> str:
+    """The public verification page of a certificate the bench student earned."""
+    from certificates.models import Certificate
+    from courses.models import Lecture
+    from progress.services import enrollment_create, lecture_complete
+
+    course, module = _small_course("bench-certificate", instructor)
+    lecture, _created = Lecture.objects.get_or_create(
+        module=module, order=0, defaults={"title": "The only lecture", "duration_seconds": 600}
+    )
+    enrollment_create(student=student, course=course)
+    lecture_complete(user=student, course=course, lecture=lecture)
+    certificate = Certificate.objects.get(student=student, course=course)
+    return f"/certificates/{certificate.uuid}/"
 
 
 def main() -> None:
