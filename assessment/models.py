@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core import cache
 from courses.models import Lecture
 
 
@@ -217,6 +218,8 @@ class Attempt(models.Model):
     snapshot = models.JSONField(_("questions as drawn"))
     answers = models.JSONField(_("answers"), default=dict, blank=True)
 
+    objects = cache.TrackedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-started_at", "-id"]
         verbose_name = _("attempt")
@@ -280,3 +283,9 @@ class ExtraAttempt(models.Model):
 
     def __str__(self):
         return f"{self.student} → {self.quiz}"
+
+
+# An open attempt's page reads the attempt from the cache (assessment.selectors): any change
+# to it (a submission above all) moves its version.
+ATTEMPT_VERSIONS = cache.Family("attempt")
+cache.track(Attempt, ATTEMPT_VERSIONS, "pk")

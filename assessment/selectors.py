@@ -14,8 +14,10 @@ from django.db.models import Max
 from django.utils.safestring import SafeString
 
 from assessment import gift, grading
-from assessment.models import Attempt, ExtraAttempt, Question, Quiz
+from assessment.models import ATTEMPT_VERSIONS, Attempt, ExtraAttempt, Question, Quiz
+from core import cache
 from courses.markdown import render_markdown
+from courses.models import CONTENT_VERSIONS, Lecture
 
 # Each process's own memory (CACHES["fragments"]): what never changes once made.
 _local = caches["fragments"]
@@ -26,14 +28,37 @@ def quiz_for_lecture(*, lecture_id: int) -> Quiz | None:
     return Quiz.objects.filter(lecture_id=lecture_id).select_related("lecture").first()
 
 
-def attempt_with_quiz(*, student, attempt_id: int, lecture_id: int) -> Attempt | None:
+def _attempt_with_quiz(attempt_id: int) -> Attempt | None:
+    return Attempt.objects.filter(pk=attempt_id).select_related("quiz__lecture").first()
+
+
+ATTEMPT_PAGE = cache.Kind(
+    "attempt",
+    shape=(Attempt, Quiz, Lecture),
+    # The attempt's own changes (its submission), and the lecture's title with the content.
+    versions=lambda attempt_id: [ATTEMPT_VERSIONS.of(attempt_id), CONTENT_VERSIONS.of()],
+    timeout=60 * 60,
+)
+
+
+def attempt_with_quiz(
+    *, student, attempt_id: int, lecture_id: int, shared: bool = False
+) -> Attempt | None:
     """`student`'s attempt `attempt_id` at the quiz of `lecture_id`, with the quiz and its
-    lecture (one query); None when there is no such attempt of theirs."""
-    return (
-        Attempt.objects.filter(pk=attempt_id, student=student, quiz__lecture_id=lecture_id)
-        .select_related("quiz__lecture")
-        .first()
-    )
+    lecture; None when there is no such attempt of theirs.
+
+    `shared`: from the cache, for pages that only show it (valid until the attempt or the
+    course content changes); otherwise one query.
+    """
+    if shared:
+        attempt = cache.get(ATTEMPT_PAGE(attempt_id), lambda: _attempt_with_quiz(attempt_id))
+    else:
+        attempt = _attempt_with_quiz(attempt_id)
+    if attempt is None or attempt.student_id != student.pk:
+        return None
+    if attempt.quiz.lecture_id != lecture_id:
+        return None
+    return attempt
 
 
 @dataclass(frozen=True, slots=True)

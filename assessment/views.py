@@ -45,7 +45,7 @@ class QuizPage:
         self._attempt = None
         if attempt_id is not None:
             self._attempt = selectors.attempt_with_quiz(
-                student=user, attempt_id=attempt_id, lecture_id=lecture_id
+                student=user, attempt_id=attempt_id, lecture_id=lecture_id, shared=shared
             )
             if self._attempt is None:
                 raise Http404

@@ -324,9 +324,9 @@ def test_an_attempt_reloads_from_the_cache_the_same_and_cheaply(
         attempt = start(taker, url)
     page = f"{url}attempts/{attempt.pk}/"
     first = taker.get(page).content.decode()
-    # The session and its user, the attempt with its quiz; the course, the outline and the
-    # learner's progress come from the cache, the questions from this process's memory.
-    with django_assert_max_num_queries(3):
+    # The attempt with its quiz, the course, the outline and the learner's progress come
+    # from the cache, the questions from this process's memory.
+    with django_assert_max_num_queries(0):
         again = taker.get(page).content.decode()
 
     def questions(html):
@@ -349,3 +349,17 @@ def test_a_rejected_submission_keeps_the_answers_given(taker, url, quiz, questio
     )
     assert response.status_code == 400
     assert f'value="{question.choices.first().pk}" checked' in response.content.decode()
+
+
+def test_a_submitted_attempt_is_never_shown_as_open_from_the_cache(
+    taker, url, question, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt = start(taker, url)
+    page = f"{url}attempts/{attempt.pk}/"
+    assert taker.get(page).status_code == 200  # the open attempt, cached now
+    with django_capture_on_commit_callbacks(execute=True):
+        response = taker.post(page, {f"q{question.pk}": str(question.choices.first().pk)})
+    assert response.status_code == 302
+    again = taker.get(page)
+    assert again.status_code == 302 and again["Location"] == f"{page}result/"
