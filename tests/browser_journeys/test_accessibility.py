@@ -97,6 +97,10 @@ PAGES = {
     "course-edit": Page("instructor", "/teach/{course}/details/"),
     "course-analytics": Page("instructor", "/teach/{course}/analytics/"),
     "gradebook": Page("instructor", "/teach/{course}/gradebook/"),
+    "quiz-editor": Page("instructor", "/teach/{course}/lectures/{quiz}/quiz/"),
+    "question-form": Page(
+        "instructor", "/teach/{course}/lectures/{quiz}/quiz/questions/new/?kind=multiple"
+    ),
     "my-certificates": Page("student", "/certificates/"),
     "course-complete": Page("student", "/learn/{done}/complete/"),
     "certificate-verify": Page("anonymous", "/certificates/{certificate}/"),
@@ -203,6 +207,7 @@ def site(transactional_db):
         "lecture": lectures[0].pk,
         "module": lectures[0].module_id,
         "certificate": certificate.uuid,
+        "quiz": quiz.lecture_id,
     }
     return users, names
 
