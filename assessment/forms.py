@@ -24,6 +24,7 @@ class AttemptForm:
         self.answers: dict[str, object] = {}
 
     def is_valid(self) -> bool:
+        """Whether every answer can be read; `answers` holds those that can."""
         self.errors, self.answers = {}, {}
         for question in self.sheet.questions:
             name = field_name(question.id)
@@ -42,7 +43,8 @@ class AttemptForm:
                 ]
             elif question.kind == grading.NUMERIC and grading.parse_number(value) is None:
                 self.errors[question.id] = [_("Enter a number, such as 12 or 3.5.")]
-            self.answers[str(question.id)] = value
+            else:
+                self.answers[str(question.id)] = value
         return not self.errors
 
     def entries(self) -> list[dict]:

@@ -136,6 +136,9 @@ class AttemptSheet:
             return None
         return max(0, int((self.deadline - now).total_seconds()))
 
+    def time_is_up(self, now: datetime) -> bool:
+        return self.deadline is not None and now >= self.deadline
+
 
 def attempt_sheet(*, attempt: Attempt) -> AttemptSheet:
     """The questions of `attempt` for its form, from its snapshot (the same on every reload).

@@ -123,9 +123,12 @@ def attempt_page(request, slug, lecture_id, attempt_id):
         return redirect(page.url("result", attempt.pk))
     sheet = selectors.attempt_sheet(attempt=attempt)
     status = 200
+    now = timezone.now()
     if request.method == "POST":
         form = AttemptForm(sheet, request.POST)
-        if form.is_valid():
+        # Once the time is up no answer can be put right in time: one that cannot be read
+        # counts as unanswered, and the rest are graded (the timer submits at zero).
+        if form.is_valid() or sheet.time_is_up(now):
             try:
                 services.attempt_submit(student=request.user, attempt=attempt, answers=form.answers)
             except ValidationError as error:
@@ -136,7 +139,6 @@ def attempt_page(request, slug, lecture_id, attempt_id):
         status = 400
     else:
         form = AttemptForm(sheet)
-    now = timezone.now()
     context = page.context(
         sheet=sheet,
         entries=form.entries(),

@@ -363,3 +363,51 @@ def test_a_submitted_attempt_is_never_shown_as_open_from_the_cache(
     assert response.status_code == 302
     again = taker.get(page)
     assert again.status_code == 302 and again["Location"] == f"{page}result/"
+
+
+def test_a_timed_attempt_page_carries_the_countdown_and_an_untimed_one_does_not(taker, url, quiz):
+    attempt = start(taker, url)
+    html = taker.get(f"{url}attempts/{attempt.pk}/").content.decode()
+    assert "data-quiz-timer" not in html and "quiz_timer" not in html
+    taker.post(f"{url}attempts/{attempt.pk}/", {})  # submitted: the next attempt is timed
+
+    quiz.time_limit_seconds = 600
+    quiz.save()
+    attempt = start(taker, url)
+    html = taker.get(f"{url}attempts/{attempt.pk}/").content.decode()
+    seconds = int(re.search(r'data-seconds-left="(\d+)"', html).group(1))
+    assert 590 <= seconds <= 600
+    assert 'role="timer"' in html
+    assert re.search(r'<script src="[^"]*js/quiz_timer[^"]*\.js" defer>', html)
+
+
+def test_once_the_time_is_up_unreadable_answers_count_as_unanswered(taker, url, quiz, question):
+    quiz.time_limit_seconds = 60
+    quiz.save()
+    number = numeric(quiz, "3.5", order=1)
+    attempt = start(taker, url)
+    # Time just up, still within the grace: what can be read is graded.
+    Attempt.objects.filter(pk=attempt.pk).update(
+        deadline=timezone.now() - timedelta(seconds=1),
+        started_at=timezone.now() - timedelta(seconds=61),
+    )
+    right = correct_choice_ids(question)[0]
+    response = taker.post(
+        f"{url}attempts/{attempt.pk}/", {f"q{question.pk}": str(right), f"q{number.pk}": "three"}
+    )
+    assert response.status_code == 302
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is not None and not attempt.late
+    assert attempt.answers == {str(question.pk): right}
+    assert attempt.score == 50
+
+
+def test_before_the_time_is_up_an_unreadable_answer_is_sent_back(taker, url, quiz, question):
+    quiz.time_limit_seconds = 600
+    quiz.save()
+    number = numeric(quiz, "3.5", order=1)
+    attempt = start(taker, url)
+    response = taker.post(f"{url}attempts/{attempt.pk}/", {f"q{number.pk}": "three"})
+    assert response.status_code == 400
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None
