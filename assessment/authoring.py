@@ -9,6 +9,7 @@ Writes to one quiz's pool lock the quiz row first, so two editors (or two tabs) 
 moving or deleting questions at once keep the orders 0..n-1.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -34,6 +35,24 @@ class ChoiceData:
     is_correct: bool = False
     explanation: str = ""
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionFields:
+    """A question as an author wrote it, whatever its kind (the kind itself is chosen once,
+    at creation). The services keep the fields of the question's kind and clear the others;
+    `choices` count for single- and multiple-choice questions only."""
+
+    text: str
+    title: str = ""
+    explanation: str = ""
+    points: int = 1
+    partial_credit: bool = False
+    true_false_answer: bool | None = None
+    accepted_answers: Sequence[str] = ()
+    numeric_value: Decimal | None = None
+    numeric_tolerance: Decimal = Decimal(0)
+    choices: Sequence[ChoiceData] = ()
 
 
 def _require_manager(actor, course) -> None:
@@ -160,33 +179,27 @@ def _check_choices(kind: str, choices: list[ChoiceData]) -> None:
         raise ValidationError({"choices": _("Mark at least one choice as correct.")})
 
 
-def _apply_question_fields(
-    question: Question,
-    *,
-    text: str,
-    title: str,
-    explanation: str,
-    points: int,
-    partial_credit: bool,
-    true_false_answer: bool | None,
-    accepted_answers: list[str],
-    numeric_value: Decimal | None,
-    numeric_tolerance: Decimal,
-) -> None:
-    """Set the fields; those of other kinds are cleared, so a question holds only its own."""
+def _apply_question_fields(question: Question, fields: QuestionFields) -> None:
+    """Set the fields (not the choices); those of other kinds are cleared, so a question holds
+    only its own."""
     kind = question.kind
-    question.text, question.title, question.explanation = text, title, explanation
-    question.points = points
-    question.partial_credit = partial_credit if kind == Question.Kind.MULTIPLE else False
-    question.true_false_answer = true_false_answer if kind == Question.Kind.TRUE_FALSE else None
+    question.text, question.title = fields.text, fields.title
+    question.explanation = fields.explanation
+    question.points = fields.points
+    question.partial_credit = fields.partial_credit if kind == Question.Kind.MULTIPLE else False
+    question.true_false_answer = (
+        fields.true_false_answer if kind == Question.Kind.TRUE_FALSE else None
+    )
     question.accepted_answers = (
-        [answer.strip() for answer in accepted_answers if answer.strip()]
+        [answer.strip() for answer in fields.accepted_answers or [] if answer.strip()]
         if kind == Question.Kind.SHORT_ANSWER
         else []
     )
     is_numeric = kind == Question.Kind.NUMERIC
-    question.numeric_value = numeric_value if is_numeric else None
-    question.numeric_tolerance = (numeric_tolerance or Decimal(0)) if is_numeric else Decimal(0)
+    question.numeric_value = fields.numeric_value if is_numeric else None
+    question.numeric_tolerance = (
+        (fields.numeric_tolerance or Decimal(0)) if is_numeric else Decimal(0)
+    )
     question.full_clean(exclude=["quiz"])
 
 
@@ -214,43 +227,18 @@ def _save_choices(question: Question, choices: list[ChoiceData]) -> None:
 
 
 @transaction.atomic
-def question_create(
-    *,
-    actor,
-    quiz: Quiz,
-    kind: str,
-    text: str,
-    title: str = "",
-    explanation: str = "",
-    points: int = 1,
-    partial_credit: bool = False,
-    true_false_answer: bool | None = None,
-    accepted_answers: list[str] | None = None,
-    numeric_value: Decimal | None = None,
-    numeric_tolerance: Decimal = Decimal(0),
-    choices: list[ChoiceData] | None = None,
-) -> Question:
-    """Add a question at the end of `quiz`'s pool, with its choices; all or nothing."""
+def question_create(*, actor, quiz: Quiz, kind: str, fields: QuestionFields) -> Question:
+    """Add a question of `kind` at the end of `quiz`'s pool, with its choices; all or
+    nothing."""
     quiz = _locked_quiz(quiz.pk)
     _require_manager(actor, quiz.lecture.module.course)
     if kind not in Question.Kind.values:
         raise ValidationError({"kind": _("Choose a question kind.")})
-    choices = list(choices or [])
+    choices = list(fields.choices or [])
     _check_choices(kind, choices)
     last = quiz.questions.order_by("-order").values_list("order", flat=True).first()
     question = Question(quiz=quiz, kind=kind, order=0 if last is None else last + 1)
-    _apply_question_fields(
-        question,
-        text=text,
-        title=title,
-        explanation=explanation,
-        points=points,
-        partial_credit=partial_credit,
-        true_false_answer=true_false_answer,
-        accepted_answers=list(accepted_answers or []),
-        numeric_value=numeric_value,
-        numeric_tolerance=numeric_tolerance,
-    )
+    _apply_question_fields(question, fields)
     question.save()
     if kind in Question.CHOICE_KINDS:
         _save_choices(question, [ChoiceData(c.text, c.is_correct, c.explanation) for c in choices])
@@ -265,38 +253,13 @@ def _locked_question(question: Question) -> Question:
 
 
 @transaction.atomic
-def question_update(
-    *,
-    actor,
-    question: Question,
-    text: str,
-    title: str = "",
-    explanation: str = "",
-    points: int = 1,
-    partial_credit: bool = False,
-    true_false_answer: bool | None = None,
-    accepted_answers: list[str] | None = None,
-    numeric_value: Decimal | None = None,
-    numeric_tolerance: Decimal = Decimal(0),
-    choices: list[ChoiceData] | None = None,
-) -> Question:
+def question_update(*, actor, question: Question, fields: QuestionFields) -> Question:
     """Edit a question (its kind stays) and its choices; past attempts keep their copy."""
     question = _locked_question(question)
     _require_manager(actor, question.quiz.lecture.module.course)
-    choices = list(choices or [])
+    choices = list(fields.choices or [])
     _check_choices(question.kind, choices)
-    _apply_question_fields(
-        question,
-        text=text,
-        title=title,
-        explanation=explanation,
-        points=points,
-        partial_credit=partial_credit,
-        true_false_answer=true_false_answer,
-        accepted_answers=list(accepted_answers or []),
-        numeric_value=numeric_value,
-        numeric_tolerance=numeric_tolerance,
-    )
+    _apply_question_fields(question, fields)
     question.save()
     _save_choices(question, choices)
     return question

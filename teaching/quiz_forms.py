@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from assessment.authoring import MAX_CHOICES, ChoiceData
+from assessment.authoring import MAX_CHOICES, ChoiceData, QuestionFields
 from assessment.models import Question, Quiz
 from teaching.forms import IdListField
 
@@ -207,19 +207,21 @@ class QuestionForm(forms.Form):
             )
         return answers
 
-    def service_kwargs(self) -> dict:
+    def question_fields(self, *, choices: list[ChoiceData]) -> QuestionFields:
+        """The cleaned question, with `choices` (the choice formset's), for the services."""
         data = self.cleaned_data
-        return {
-            "title": data["title"].strip(),
-            "text": data["text"].strip(),
-            "points": data["points"],
-            "explanation": data["explanation"].strip(),
-            "partial_credit": data.get("partial_credit", False),
-            "true_false_answer": data.get("true_false_answer"),
-            "accepted_answers": data.get("accepted_answers", []),
-            "numeric_value": data.get("numeric_value"),
-            "numeric_tolerance": data.get("numeric_tolerance") or 0,
-        }
+        return QuestionFields(
+            title=data["title"].strip(),
+            text=data["text"].strip(),
+            points=data["points"],
+            explanation=data["explanation"].strip(),
+            partial_credit=data.get("partial_credit", False),
+            true_false_answer=data.get("true_false_answer"),
+            accepted_answers=data.get("accepted_answers", []),
+            numeric_value=data.get("numeric_value"),
+            numeric_tolerance=data.get("numeric_tolerance") or 0,
+            choices=choices,
+        )
 
 
 class ChoiceForm(forms.Form):

@@ -157,17 +157,16 @@ def _save_question(request, course, lecture, *, kind, question=None):
     valid = form.is_valid()
     valid = (formset.is_valid() if is_choice else True) and valid
     if valid:
-        kwargs = form.service_kwargs()
-        kwargs["choices"] = formset.choices() if is_choice else []
+        fields = form.question_fields(choices=formset.choices() if is_choice else [])
         try:
             if question is None:
                 quiz = authoring.quiz_ensure(actor=request.user, lecture=lecture)
                 question = authoring.question_create(
-                    actor=request.user, quiz=quiz, kind=kind, **kwargs
+                    actor=request.user, quiz=quiz, kind=kind, fields=fields
                 )
                 messages.success(request, _("Question added."))
             else:
-                authoring.question_update(actor=request.user, question=question, **kwargs)
+                authoring.question_update(actor=request.user, question=question, fields=fields)
                 messages.success(request, _("Question saved."))
         except ValidationError as error:
             _add_errors(form, error)

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from assessment import authoring
-from assessment.authoring import ChoiceData
+from assessment.authoring import ChoiceData, QuestionFields
 from assessment.models import Choice, Question, Quiz
 from courses.models import Lecture
 from tests.assessment.conftest import single
@@ -255,7 +255,9 @@ def test_wrong_methods_are_405s(teacher, lecture, quiz):
 def test_the_service_checks_choices(instructor, quiz, kind, choices, message):
     before = state()
     with pytest.raises(ValidationError) as raised:
-        authoring.question_create(actor=instructor, quiz=quiz, kind=kind, text="Q", choices=choices)
+        authoring.question_create(
+            actor=instructor, quiz=quiz, kind=kind, fields=QuestionFields("Q", choices=choices)
+        )
     assert message in str(raised.value)
     assert state() == before
 
@@ -274,7 +276,9 @@ def test_the_service_checks_choices(instructor, quiz, kind, choices, message):
 def test_the_service_checks_each_kind(instructor, quiz, kind, fields):
     before = state()
     with pytest.raises(ValidationError):
-        authoring.question_create(actor=instructor, quiz=quiz, kind=kind, text="Q", **fields)
+        authoring.question_create(
+            actor=instructor, quiz=quiz, kind=kind, fields=QuestionFields("Q", **fields)
+        )
     assert state() == before
 
 
@@ -283,12 +287,14 @@ def test_the_service_clears_the_fields_of_other_kinds(instructor, quiz):
         actor=instructor,
         quiz=quiz,
         kind="true_false",
-        text="Q",
-        true_false_answer=True,
-        accepted_answers=["stray"],
-        numeric_value=Decimal(5),
-        partial_credit=True,
-        choices=[ChoiceData("stray", True), ChoiceData("stray too")],
+        fields=QuestionFields(
+            "Q",
+            true_false_answer=True,
+            accepted_answers=["stray"],
+            numeric_value=Decimal(5),
+            partial_credit=True,
+            choices=[ChoiceData("stray", True), ChoiceData("stray too")],
+        ),
     )
     question.refresh_from_db()
     assert question.accepted_answers == [] and question.numeric_value is None

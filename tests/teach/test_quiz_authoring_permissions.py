@@ -166,10 +166,12 @@ def service_calls(lecture, quiz):
             feedback="never",
         ),
         "question_create": lambda a: authoring.question_create(
-            actor=a, quiz=quiz, kind="single", text="X", choices=choices
+            actor=a, quiz=quiz, kind="single", fields=authoring.QuestionFields("X", choices=choices)
         ),
         "question_update": lambda a: authoring.question_update(
-            actor=a, question=first, text="X", numeric_value=Decimal(1), choices=choices
+            actor=a,
+            question=first,
+            fields=authoring.QuestionFields("X", numeric_value=Decimal(1), choices=choices),
         ),
         "question_delete": lambda a: authoring.question_delete(actor=a, question=first),
         "question_move": lambda a: authoring.question_move(
