@@ -4,12 +4,14 @@ The URL patterns come from the resolver, so a new view without an entry in MATRI
 rule for the admin and allauth) fails `test_every_url_has_an_entry`. Each entry gives, for
 GET and for POST where the view takes one, the expected outcome per role, in ROLES order:
 an HTTP status, "login" (302 to the login page), "admin-login" (302 to the admin's login
-page) or "3xx" (a redirect elsewhere).
+page) or "3xx" (a redirect elsewhere). everyone(), signed_in(), managers() and owner() spell
+the shapes that recur.
 
 The objects in the URLs belong to the enrolled student and to the assigned instructor, so
 "other_student" and "other_instructor" show that ownership is checked, not just the role.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -161,291 +163,306 @@ def expect(spec: str) -> dict:
     return dict(zip(ROLES, values, strict=True))
 
 
-# name -> (path builder, {method: expectations in ROLES order}[, {method: data}[, settings]])
+# Expectations that recur, in ROLES order (anything else is spelled out in full).
+def everyone(outcome: str) -> str:
+    """The same for every role, logged in or not."""
+    return " ".join([outcome] * len(ROLES))
+
+
+def signed_in(outcome: str) -> str:
+    """The login page for the anonymous visitor, `outcome` for every user."""
+    return " ".join(["login"] + [outcome] * (len(ROLES) - 1))
+
+
+def managers(outcome: str) -> str:
+    """`outcome` for the course's instructor and for admins; 404 for the other users."""
+    return f"login 404 404 404 {outcome} 404 {outcome}"
+
+
+def owner(outcome: str) -> str:
+    """`outcome` for the enrolled student, who owns the object; 404 for the other users."""
+    return f"login 404 {outcome} 404 404 404 404"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One URL: its path in a world, the outcomes of GET and (when checked) POST in ROLES
+    order, the data POSTed, and settings the URL needs."""
+
+    path: Callable[[World], str]
+    get: str
+    post: str | None = None
+    data: dict | None = None
+    settings: dict = field(default_factory=dict)
+
+    def methods(self) -> dict[str, str]:
+        return {"GET": self.get} | ({"POST": self.post} if self.post else {})
+
+
+DEV_CHECKOUT = {"DEBUG": True, "DEV_CHECKOUT_ENABLED": True}
+
 MATRIX = {
     # Public pages.
-    "courses:home": (lambda w: "/", {"GET": "200 200 200 200 200 200 200"}),
-    "courses:catalog": (lambda w: "/courses/", {"GET": "200 200 200 200 200 200 200"}),
-    "courses:detail": (
-        lambda w: w.course.get_absolute_url(),
-        {"GET": "200 200 200 200 200 200 200"},
-    ),
-    "healthz": (lambda w: "/healthz", {"GET": "200 200 200 200 200 200 200"}),
+    "courses:home": Entry(lambda w: "/", get=everyone("200")),
+    "courses:catalog": Entry(lambda w: "/courses/", get=everyone("200")),
+    "courses:detail": Entry(lambda w: w.course.get_absolute_url(), get=everyone("200")),
+    "healthz": Entry(lambda w: "/healthz", get=everyone("200")),
     # Buying: login first; the enrolled student already owns it and goes back to the course.
-    "course-enroll": (
+    "course-enroll": Entry(
         lambda w: f"{w.course.get_absolute_url()}enroll/",
-        {"GET": "405 405 405 405 405 405 405", "POST": "login 3xx 3xx 3xx 3xx 3xx 3xx"},
-        {},
-        {"DEBUG": True, "DEV_CHECKOUT_ENABLED": True},
+        get=everyone("405"),
+        post=signed_in("3xx"),
+        settings=DEV_CHECKOUT,
     ),
-    "payments:orders": (
-        lambda w: "/payments/orders/",
-        {"GET": "login 200 200 200 200 200 200"},
-    ),
-    "payments:success": (
+    "payments:orders": Entry(lambda w: "/payments/orders/", get=signed_in("200")),
+    "payments:success": Entry(
         lambda w: "/payments/success/",
         # Without a session id there is nothing to confirm: a clear 400, not a guess.
-        {"GET": "login 400 400 400 400 400 400"},
+        get=signed_in("400"),
     ),
-    "payments:cancel": (
-        lambda w: "/payments/cancel/",
-        {"GET": "login 200 200 200 200 200 200"},
-    ),
+    "payments:cancel": Entry(lambda w: "/payments/cancel/", get=signed_in("200")),
     # Only the order's owner may see the development checkout of that order.
-    "payments:dev-checkout": (
+    "payments:dev-checkout": Entry(
         lambda w: f"/payments/dev-checkout/{w.order.pk}/",
-        {"GET": "login 404 200 404 404 404 404", "POST": "login 404 3xx 404 404 404 404"},
-        {},
-        {"DEBUG": True, "DEV_CHECKOUT_ENABLED": True},
+        get=owner("200"),
+        post=owner("3xx"),
+        settings=DEV_CHECKOUT,
     ),
     # Only the order's owner may cancel it.
-    "payments:order-cancel": (
-        lambda w: f"/payments/orders/{w.order.pk}/cancel/",
-        {"GET": "405 405 405 405 405 405 405", "POST": "login 404 3xx 404 404 404 404"},
+    "payments:order-cancel": Entry(
+        lambda w: f"/payments/orders/{w.order.pk}/cancel/", get=everyone("405"), post=owner("3xx")
     ),
     # Stripe only: no signature, no entry, whoever is logged in.
-    "payments:stripe-webhook": (
-        lambda w: "/payments/stripe/webhook/",
-        {"GET": "405 405 405 405 405 405 405", "POST": "400 400 400 400 400 400 400"},
+    "payments:stripe-webhook": Entry(
+        lambda w: "/payments/stripe/webhook/", get=everyone("405"), post=everyone("400")
     ),
     # Learning.
-    "progress:my_learning": (lambda w: "/learn/", {"GET": "login 200 200 200 200 200 200"}),
-    "progress:resume": (
-        lambda w: f"/learn/{w.course.slug}/",
-        {"GET": "login 3xx 3xx 3xx 3xx 3xx 3xx"},
-    ),
-    "progress:player": (
+    "progress:my_learning": Entry(lambda w: "/learn/", get=signed_in("200")),
+    "progress:resume": Entry(lambda w: f"/learn/{w.course.slug}/", get=signed_in("3xx")),
+    "progress:player": Entry(
         lambda w: f"/learn/{w.course.slug}/lectures/{w.locked.pk}/",
-        {"GET": "3xx 3xx 3xx 3xx 200 3xx 200"},
+        get="3xx 3xx 3xx 3xx 200 3xx 200",
     ),
-    "progress:complete": (
+    "progress:complete": Entry(
         lambda w: f"/learn/{w.course.slug}/lectures/{w.first.pk}/complete/",
         # Instructors and admins may open every lecture, but have no progress to record.
-        {"GET": "login 405 405 405 405 405 405", "POST": "login 403 3xx 403 3xx 403 3xx"},
+        get=signed_in("405"),
+        post="login 403 3xx 403 3xx 403 3xx",
     ),
-    "progress:media": (
+    "progress:media": Entry(
         lambda w: f"/learn/{w.course.slug}/lectures/{w.first.pk}/media/attachment/",
         # Paid media: the file for those with access, and no hint of it for anyone else.
-        {"GET": "404 404 200 404 200 404 200"},
+        get="404 404 200 404 200 404 200",
     ),
-    "progress:review": (
+    "progress:review": Entry(
         lambda w: f"/learn/{w.course.slug}/review/",
-        {"GET": "login 405 405 405 405 405 405", "POST": "login 403 3xx 403 403 403 403"},
-        {"POST": {"rating": "4", "text": "Fair."}},
+        get=signed_in("405"),
+        post="login 403 3xx 403 403 403 403",
+        data={"rating": "4", "text": "Fair."},
     ),
-    "progress:review_delete": (
+    "progress:review_delete": Entry(
         lambda w: f"/learn/{w.course.slug}/review/delete/",
         # Only the author's own review can go; nobody else has one here to find.
-        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 3xx 404 404 404 404"},
+        get=signed_in("405"),
+        post=owner("3xx"),
     ),
     # Quizzes: enrolled students take them; course managers too (their attempts do not
     # count); an attempt is its student's only.
-    "assessment:quiz": (
-        lambda w: quiz_path(w),
-        {"GET": "login 403 200 403 200 403 200"},
+    "assessment:quiz": Entry(lambda w: quiz_path(w), get="login 403 200 403 200 403 200"),
+    "assessment:start": Entry(
+        lambda w: quiz_path(w, "start/"), get=signed_in("405"), post="login 403 3xx 403 3xx 403 3xx"
     ),
-    "assessment:start": (
-        lambda w: quiz_path(w, "start/"),
-        {"GET": "login 405 405 405 405 405 405", "POST": "login 403 3xx 403 3xx 403 3xx"},
-    ),
-    "assessment:attempt": (
+    "assessment:attempt": Entry(
         lambda w: quiz_path(w, "attempts/{attempt}/", attempt="open"),
-        {"GET": "login 403 200 403 404 403 404", "POST": "login 403 3xx 403 404 403 404"},
+        get="login 403 200 403 404 403 404",
+        post="login 403 3xx 403 404 403 404",
     ),
-    "assessment:result": (
+    "assessment:result": Entry(
         lambda w: quiz_path(w, "attempts/{attempt}/result/", attempt="submitted"),
-        {"GET": "login 403 200 403 404 403 404"},
+        get="login 403 200 403 404 403 404",
     ),
     # Teaching: the assigned instructor and admins; anyone else learns nothing (404).
-    "teach:course_list": (lambda w: "/teach/", {"GET": "login 403 403 403 200 200 200"}),
-    "teach:workspace": (
-        lambda w: f"/teach/{w.course.slug}/",
-        {"GET": "login 404 404 404 200 404 200"},
-    ),
+    "teach:course_list": Entry(lambda w: "/teach/", get="login 403 403 403 200 200 200"),
+    "teach:workspace": Entry(lambda w: f"/teach/{w.course.slug}/", get=managers("200")),
     # Every field of the course details form is optional: an empty form saves (and redirects).
-    "teach:course_edit": (
-        lambda w: f"/teach/{w.course.slug}/details/",
-        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 3xx 404 3xx"},
+    "teach:course_edit": Entry(
+        lambda w: f"/teach/{w.course.slug}/details/", get=managers("200"), post=managers("3xx")
     ),
     # An empty order is bad input: 400 for those allowed.
-    "teach:module_reorder": (
+    "teach:module_reorder": Entry(
         lambda w: f"/teach/{w.course.slug}/modules/reorder/",
-        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+        get=signed_in("405"),
+        post=managers("400"),
     ),
-    "teach:lecture_reorder": (
+    "teach:lecture_reorder": Entry(
         lambda w: f"/teach/{w.course.slug}/modules/{w.module.pk}/lectures/reorder/",
-        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+        get=signed_in("405"),
+        post=managers("400"),
     ),
-    "teach:module_create": (
-        lambda w: f"/teach/{w.course.slug}/modules/new/",
-        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 200 404 200"},
+    "teach:module_create": Entry(
+        lambda w: f"/teach/{w.course.slug}/modules/new/", get=managers("200"), post=managers("200")
     ),
-    "teach:module_edit": (
+    "teach:module_edit": Entry(
         lambda w: f"/teach/{w.course.slug}/modules/{w.module.pk}/edit/",
-        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 200 404 200"},
+        get=managers("200"),
+        post=managers("200"),
     ),
-    "teach:module_delete": (
+    "teach:module_delete": Entry(
         lambda w: f"/teach/{w.course.slug}/modules/{w.module.pk}/delete/",
-        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 3xx 404 3xx"},
+        get=managers("200"),
+        post=managers("3xx"),
     ),
-    "teach:module_move": (
+    "teach:module_move": Entry(
         lambda w: f"/teach/{w.course.slug}/modules/{w.module.pk}/move/",
-        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+        get=signed_in("405"),
+        post=managers("400"),
     ),
-    "teach:module_publish": (
+    "teach:module_publish": Entry(
         lambda w: f"/teach/{w.course.slug}/modules/{w.module.pk}/publish/",
-        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+        get=signed_in("405"),
+        post=managers("400"),
     ),
     # An empty lecture form is bad input: 400 with the form's errors, for those allowed.
-    "teach:lecture_create": (
+    "teach:lecture_create": Entry(
         lambda w: f"/teach/{w.course.slug}/modules/{w.module.pk}/lectures/new/",
-        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 400 404 400"},
+        get=managers("200"),
+        post=managers("400"),
     ),
-    "teach:lecture_edit": (
+    "teach:lecture_edit": Entry(
         lambda w: f"/teach/{w.course.slug}/lectures/{w.first.pk}/edit/",
-        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 400 404 400"},
+        get=managers("200"),
+        post=managers("400"),
     ),
-    "teach:lecture_delete": (
+    "teach:lecture_delete": Entry(
         lambda w: f"/teach/{w.course.slug}/lectures/{w.first.pk}/delete/",
-        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 3xx 404 3xx"},
+        get=managers("200"),
+        post=managers("3xx"),
     ),
-    "teach:lecture_move": (
+    "teach:lecture_move": Entry(
         lambda w: f"/teach/{w.course.slug}/lectures/{w.first.pk}/move/",
-        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+        get=signed_in("405"),
+        post=managers("400"),
     ),
-    "teach:lecture_publish": (
+    "teach:lecture_publish": Entry(
         lambda w: f"/teach/{w.course.slug}/lectures/{w.first.pk}/publish/",
-        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+        get=signed_in("405"),
+        post=managers("400"),
     ),
-    "dashboards:course_analytics": (
-        lambda w: f"/teach/{w.course.slug}/analytics/",
-        {"GET": "login 404 404 404 200 404 200"},
+    "dashboards:course_analytics": Entry(
+        lambda w: f"/teach/{w.course.slug}/analytics/", get=managers("200")
     ),
     # The user's own profile only; there is no URL for anyone else's.
-    "accounts:profile": (
-        lambda w: "/accounts/profile/",
-        {"GET": "login 200 200 200 200 200 200", "POST": "login 200 200 200 200 200 200"},
+    "accounts:profile": Entry(
+        lambda w: "/accounts/profile/", get=signed_in("200"), post=signed_in("200")
     ),
     # Notifications: everyone their own; another user's notification does not exist (404).
-    "notifications:list": (lambda w: "/notifications/", {"GET": "login 200 200 200 200 200 200"}),
-    "notifications:read": (
+    "notifications:list": Entry(lambda w: "/notifications/", get=signed_in("200")),
+    "notifications:read": Entry(
         lambda w: f"/notifications/{w.notification.pk}/read/",
-        {"GET": "405 405 405 405 405 405 405", "POST": "login 404 3xx 404 404 404 404"},
+        get=everyone("405"),
+        post=owner("3xx"),
     ),
-    "notifications:latest": (
-        lambda w: "/notifications/latest/",
-        {"GET": "login 200 200 200 200 200 200", "POST": "405 405 405 405 405 405 405"},
+    "notifications:latest": Entry(
+        lambda w: "/notifications/latest/", get=signed_in("200"), post=everyone("405")
     ),
-    "notifications:read_all": (
-        lambda w: "/notifications/read-all/",
-        {"GET": "405 405 405 405 405 405 405", "POST": "login 3xx 3xx 3xx 3xx 3xx 3xx"},
+    "notifications:read_all": Entry(
+        lambda w: "/notifications/read-all/", get=everyone("405"), post=signed_in("3xx")
     ),
     # Email settings: everyone their own (an empty POST misses every choice).
-    "notifications:preferences": (
-        lambda w: "/notifications/preferences/",
-        {"GET": "login 200 200 200 200 200 200", "POST": "login 400 400 400 400 400 400"},
+    "notifications:preferences": Entry(
+        lambda w: "/notifications/preferences/", get=signed_in("200"), post=signed_in("400")
     ),
     # Unsubscribe: the signed token in the link decides, not the session (it works logged out).
-    "notifications:unsubscribe": (
+    "notifications:unsubscribe": Entry(
         lambda w: reverse(
             "notifications:unsubscribe",
             args=[unsubscribe_token(user_id=w.users["enrolled"].pk, kind="new_lecture")],
         ),
-        {"GET": "200 200 200 200 200 200 200", "POST": "200 200 200 200 200 200 200"},
+        get=everyone("200"),
+        post=everyone("200"),
     ),
     # Certificates: public by their unguessable address (the holder shares it); the list is
     # each student's own; the course-complete page only for the student who finished.
-    "certificates:mine": (
-        lambda w: "/certificates/",
-        {"GET": "login 200 200 200 200 200 200", "POST": "login 405 405 405 405 405 405"},
+    "certificates:mine": Entry(
+        lambda w: "/certificates/", get=signed_in("200"), post=signed_in("405")
     ),
-    "certificates:issuer": (
-        lambda w: "/certificates/issuer.json",
-        {"GET": "200 200 200 200 200 200 200", "POST": "405 405 405 405 405 405 405"},
+    "certificates:issuer": Entry(
+        lambda w: "/certificates/issuer.json", get=everyone("200"), post=everyone("405")
     ),
-    "certificates:verify": (
-        lambda w: certificate_path(w),
-        {"GET": "200 200 200 200 200 200 200", "POST": "405 405 405 405 405 405 405"},
+    "certificates:verify": Entry(
+        lambda w: certificate_path(w), get=everyone("200"), post=everyone("405")
     ),
-    "certificates:sheet": (
-        lambda w: certificate_path(w, "sheet/"),
-        {"GET": "200 200 200 200 200 200 200"},
+    "certificates:sheet": Entry(lambda w: certificate_path(w, "sheet/"), get=everyone("200")),
+    "certificates:pdf": Entry(
+        lambda w: certificate_path(w, "certificate.pdf"), get=everyone("200")
     ),
-    "certificates:pdf": (
-        lambda w: certificate_path(w, "certificate.pdf"),
-        {"GET": "200 200 200 200 200 200 200"},
+    "certificates:credential": Entry(
+        lambda w: certificate_path(w, "credential.json"), get=everyone("200"), post=everyone("405")
     ),
-    "certificates:credential": (
-        lambda w: certificate_path(w, "credential.json"),
-        {"GET": "200 200 200 200 200 200 200", "POST": "405 405 405 405 405 405 405"},
-    ),
-    "certificates:course_complete": (
-        course_complete_path,
-        {"GET": "login 3xx 200 3xx 3xx 3xx 3xx", "POST": "login 405 405 405 405 405 405"},
+    "certificates:course_complete": Entry(
+        course_complete_path, get="login 3xx 200 3xx 3xx 3xx 3xx", post=signed_in("405")
     ),
     # Announcements: read by the course's students and managers; others are sent to the
     # course page (the list) or refused (its fragment); posted by managers only.
-    "progress:announcements": (
+    "progress:announcements": Entry(
         lambda w: f"/learn/{w.course.slug}/announcements/",
-        {"GET": "login 3xx 200 3xx 200 3xx 200", "POST": "login 405 405 405 405 405 405"},
+        get="login 3xx 200 3xx 200 3xx 200",
+        post=signed_in("405"),
     ),
-    "progress:announcements_latest": (
+    "progress:announcements_latest": Entry(
         lambda w: f"/learn/{w.course.slug}/announcements/latest/",
-        {"GET": "login 403 200 403 200 403 200"},
+        get="login 403 200 403 200 403 200",
     ),
-    "teach:announcements": (
+    "teach:announcements": Entry(
         lambda w: f"/teach/{w.course.slug}/announcements/",
-        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 400 404 400"},
+        get=managers("200"),
+        post=managers("400"),
     ),
     # The quiz editor: the workspace's rule (empty forms are bad input: 400).
-    "teach:quiz_edit": (
-        lambda w: quiz_editor_path(w),
-        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 400 404 400"},
+    "teach:quiz_edit": Entry(
+        lambda w: quiz_editor_path(w), get=managers("200"), post=managers("400")
     ),
-    "teach:quiz_import": (
-        lambda w: quiz_editor_path(w, "import/"),
-        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+    "teach:quiz_import": Entry(
+        lambda w: quiz_editor_path(w, "import/"), get=signed_in("405"), post=managers("400")
     ),
-    "teach:quiz_export": (
-        lambda w: quiz_editor_path(w, "export/"),
-        {"GET": "login 404 404 404 200 404 200", "POST": "login 405 405 405 405 405 405"},
+    "teach:quiz_export": Entry(
+        lambda w: quiz_editor_path(w, "export/"), get=managers("200"), post=signed_in("405")
     ),
-    "teach:question_create": (
+    "teach:question_create": Entry(
         lambda w: quiz_editor_path(w, "questions/new/?kind=single"),
-        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 400 404 400"},
+        get=managers("200"),
+        post=managers("400"),
     ),
-    "teach:question_reorder": (
+    "teach:question_reorder": Entry(
         lambda w: quiz_editor_path(w, "questions/reorder/"),
-        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+        get=signed_in("405"),
+        post=managers("400"),
     ),
-    "teach:question_edit": (
+    "teach:question_edit": Entry(
         lambda w: quiz_editor_path(w, "questions/{question}/edit/"),
-        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 400 404 400"},
+        get=managers("200"),
+        post=managers("400"),
     ),
-    "teach:question_delete": (
+    "teach:question_delete": Entry(
         lambda w: quiz_editor_path(w, "questions/{question}/delete/"),
-        {"GET": "login 404 404 404 200 404 200", "POST": "login 404 404 404 3xx 404 3xx"},
+        get=managers("200"),
+        post=managers("3xx"),
     ),
-    "teach:question_move": (
+    "teach:question_move": Entry(
         lambda w: quiz_editor_path(w, "questions/{question}/move/"),
-        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 400 404 400"},
+        get=signed_in("405"),
+        post=managers("400"),
     ),
     # The gradebook: the course's managers only (an empty grant is refused with a message).
-    "dashboards:gradebook": (
-        lambda w: f"/teach/{w.course.slug}/gradebook/",
-        {"GET": "login 404 404 404 200 404 200", "POST": "login 405 405 405 405 405 405"},
+    "dashboards:gradebook": Entry(
+        lambda w: f"/teach/{w.course.slug}/gradebook/", get=managers("200"), post=signed_in("405")
     ),
-    "dashboards:gradebook_csv": (
-        lambda w: f"/teach/{w.course.slug}/gradebook.csv",
-        {"GET": "login 404 404 404 200 404 200"},
+    "dashboards:gradebook_csv": Entry(
+        lambda w: f"/teach/{w.course.slug}/gradebook.csv", get=managers("200")
     ),
-    "dashboards:gradebook_quiz": (
-        lambda w: gradebook_quiz_path(w),
-        {"GET": "login 404 404 404 200 404 200"},
-    ),
-    "dashboards:gradebook_grant": (
-        lambda w: gradebook_quiz_path(w, "grant/"),
-        {"GET": "login 405 405 405 405 405 405", "POST": "login 404 404 404 3xx 404 3xx"},
+    "dashboards:gradebook_quiz": Entry(lambda w: gradebook_quiz_path(w), get=managers("200")),
+    "dashboards:gradebook_grant": Entry(
+        lambda w: gradebook_quiz_path(w, "grant/"), get=signed_in("405"), post=managers("3xx")
     ),
 }
 
@@ -454,63 +471,63 @@ ALLAUTH = {
     "account_login": ("/accounts/login/", "200 3xx 3xx 3xx 3xx 3xx 3xx"),
     "account_signup": ("/accounts/signup/", "200 3xx 3xx 3xx 3xx 3xx 3xx"),
     "account_logout": ("/accounts/logout/", "3xx 200 200 200 200 200 200"),
-    "account_inactive": ("/accounts/inactive/", "200 200 200 200 200 200 200"),
-    "account_reset_password": ("/accounts/password/reset/", "200 200 200 200 200 200 200"),
+    "account_inactive": ("/accounts/inactive/", everyone("200")),
+    "account_reset_password": ("/accounts/password/reset/", everyone("200")),
     "account_reset_password_done": (
         "/accounts/password/reset/done/",
-        "200 200 200 200 200 200 200",
+        everyone("200"),
     ),
     "account_reset_password_from_key": (
         "/accounts/password/reset/key/1-set-password/",
-        "200 200 200 200 200 200 200",
+        everyone("200"),
     ),
     "account_reset_password_from_key_done": (
         "/accounts/password/reset/key/done/",
-        "200 200 200 200 200 200 200",
+        everyone("200"),
     ),
     "account_change_password": (
         "/accounts/password/change/",
-        "login 200 200 200 200 200 200",
+        signed_in("200"),
     ),
-    "account_set_password": ("/accounts/password/set/", "login 3xx 3xx 3xx 3xx 3xx 3xx"),
-    "account_email": ("/accounts/email/", "login 200 200 200 200 200 200"),
+    "account_set_password": ("/accounts/password/set/", signed_in("3xx")),
+    "account_email": ("/accounts/email/", signed_in("200")),
     "account_email_verification_sent": (
         "/accounts/confirm-email/",
-        "200 200 200 200 200 200 200",
+        everyone("200"),
     ),
     # A wrong key shows allauth's "invalid link" page.
-    "account_confirm_email": ("/accounts/confirm-email/not-a-key/", "200 200 200 200 200 200 200"),
-    "account_reauthenticate": ("/accounts/reauthenticate/", "login 200 200 200 200 200 200"),
+    "account_confirm_email": ("/accounts/confirm-email/not-a-key/", everyone("200")),
+    "account_reauthenticate": ("/accounts/reauthenticate/", signed_in("200")),
     "account_request_reauthentication_code": (
         "/accounts/reauthenticate/code/",
-        "login 3xx 3xx 3xx 3xx 3xx 3xx",
+        signed_in("3xx"),
     ),
     "account_confirm_reauthentication_code": (
         "/accounts/reauthenticate/code/confirm/",
-        "login 3xx 3xx 3xx 3xx 3xx 3xx",
+        signed_in("3xx"),
     ),
     "account_confirm_login_code": (
         "/accounts/login/code/confirm/",
-        "login 3xx 3xx 3xx 3xx 3xx 3xx",
+        signed_in("3xx"),
     ),
     # Two-factor authentication (allauth.mfa): each user's own; changes ask for the password
     # again first (3xx to re-authenticate); no recovery codes yet is a 404.
-    "mfa_index": ("/accounts/2fa/", "login 200 200 200 200 200 200"),
-    "mfa_authenticate": ("/accounts/2fa/authenticate/", "login 3xx 3xx 3xx 3xx 3xx 3xx"),
-    "mfa_reauthenticate": ("/accounts/2fa/reauthenticate/", "login 3xx 3xx 3xx 3xx 3xx 3xx"),
-    "mfa_activate_totp": ("/accounts/2fa/totp/activate/", "login 3xx 3xx 3xx 3xx 3xx 3xx"),
-    "mfa_deactivate_totp": ("/accounts/2fa/totp/deactivate/", "login 404 404 404 404 404 404"),
+    "mfa_index": ("/accounts/2fa/", signed_in("200")),
+    "mfa_authenticate": ("/accounts/2fa/authenticate/", signed_in("3xx")),
+    "mfa_reauthenticate": ("/accounts/2fa/reauthenticate/", signed_in("3xx")),
+    "mfa_activate_totp": ("/accounts/2fa/totp/activate/", signed_in("3xx")),
+    "mfa_deactivate_totp": ("/accounts/2fa/totp/deactivate/", signed_in("404")),
     "mfa_view_recovery_codes": (
         "/accounts/2fa/recovery-codes/",
-        "login 404 404 404 404 404 404",
+        signed_in("404"),
     ),
     "mfa_generate_recovery_codes": (
         "/accounts/2fa/recovery-codes/generate/",
-        "login 3xx 3xx 3xx 3xx 3xx 3xx",
+        signed_in("3xx"),
     ),
     "mfa_download_recovery_codes": (
         "/accounts/2fa/recovery-codes/download/",
-        "login 404 404 404 404 404 404",
+        signed_in("404"),
     ),
 }
 
@@ -592,15 +609,16 @@ def observe(client, world, method, path, data=None):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("name", "method"),
-    [(name, method) for name, (_, methods, *_) in MATRIX.items() for method in methods],
+    [(name, method) for name, entry in MATRIX.items() for method in entry.methods()],
 )
 def test_matrix(client, settings, name, method):
-    path_for, methods, data, overrides = (*MATRIX[name], {}, {})[:4]
-    for setting, value in overrides.items():
+    entry = MATRIX[name]
+    for setting, value in entry.settings.items():
         setattr(settings, setting, value)
     world = build_world()
-    seen = observe(client, world, method, path_for(world), data.get(method))
-    assert seen == expect(methods[method])
+    data = entry.data if method == "POST" else None
+    seen = observe(client, world, method, entry.path(world), data)
+    assert seen == expect(entry.methods()[method])
 
 
 @pytest.mark.django_db
