@@ -42,16 +42,20 @@ ATTEMPT_PAGE = cache.Kind(
 
 
 def attempt_with_quiz(
-    *, student, attempt_id: int, lecture_id: int, shared: bool = False
+    *, student, attempt_id: int, lecture_id: int, shared: bool = False, found=None
 ) -> Attempt | None:
     """`student`'s attempt `attempt_id` at the quiz of `lecture_id`, with the quiz and its
     lecture; None when there is no such attempt of theirs.
 
     `shared`: from the cache, for pages that only show it (valid until the attempt or the
-    course content changes); otherwise one query.
+    course content changes); otherwise one query. `found`: a `cache.read()` that included
+    `ATTEMPT_PAGE(attempt_id)`, to save a round trip.
     """
     if shared:
-        attempt = cache.get(ATTEMPT_PAGE(attempt_id), lambda: _attempt_with_quiz(attempt_id))
+        entry = ATTEMPT_PAGE(attempt_id)
+        if found is None:
+            found = cache.read(entry)
+        attempt = found.get(entry, lambda: _attempt_with_quiz(attempt_id))
     else:
         attempt = _attempt_with_quiz(attempt_id)
     if attempt is None or attempt.student_id != student.pk:

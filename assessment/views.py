@@ -30,7 +30,8 @@ class QuizPage:
         user's attempt at this quiz, read with the quiz (404 when it is not theirs)."""
         user = request.user
         if shared:
-            outline = learner_outline(user=user, slug=slug)
+            also = [selectors.ATTEMPT_PAGE(attempt_id)] if attempt_id is not None else []
+            outline = learner_outline(user=user, slug=slug, also=also)
             course, can_manage = outline.course, outline.can_manage
         else:
             course, can_manage = learnable_course(user=user, slug=slug)
@@ -45,7 +46,11 @@ class QuizPage:
         self._attempt = None
         if attempt_id is not None:
             self._attempt = selectors.attempt_with_quiz(
-                student=user, attempt_id=attempt_id, lecture_id=lecture_id, shared=shared
+                student=user,
+                attempt_id=attempt_id,
+                lecture_id=lecture_id,
+                shared=shared,
+                found=outline.found if shared else None,
             )
             if self._attempt is None:
                 raise Http404

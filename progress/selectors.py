@@ -1,6 +1,7 @@
 """Reads of the progress app: the unlock rule, progress, enrollments, reviews."""
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -321,15 +322,18 @@ def course_outline_state(*, user, course: Course, can_manage=None, enrollment=_L
     return _outline(course, enrollment, can_manage, rows, _completed_ids(enrollment))
 
 
-def learner_outline(*, user, slug: str, lecture_id: int | None = None) -> CourseOutline:
+def learner_outline(
+    *, user, slug: str, lecture_id: int | None = None, also: Sequence[cache.Entry] = ()
+) -> CourseOutline:
     """The course behind a /learn/ URL with its outline for `user`; 404 when it is hidden.
 
     For pages that only show them (player, resume, media). The course and its lectures are
     the same for every learner until the content changes, and the user's enrollment and
     completions the same until they change. All come from the cache with the lecture
-    `lecture_id` (see `lecture_for`), in one round trip when all are cached.
+    `lecture_id` (see `lecture_for`), in one round trip when all are cached. `also`: entries
+    of the page's own read in the same round trip, from `outline.found`.
     """
-    entries = [COURSE(slug), OUTLINE_ROWS(slug)]
+    entries = [COURSE(slug), OUTLINE_ROWS(slug), *also]
     if lecture_id is not None:
         entries.append(LECTURE_PAGE(lecture_id))
     progress = LEARNER_PROGRESS(user.pk, slug) if user.is_authenticated else None
