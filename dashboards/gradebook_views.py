@@ -88,9 +88,6 @@ def gradebook_view(request, slug):
         gradebook.gradebook_students(course=course, query=query, sort=sort), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     rows = gradebook.gradebook_rows(quizzes=quizzes, students=page.object_list)
-    # Links to other pages keep the search and sort.
-    kept = request.GET.copy()
-    kept.pop("page", None)
     return render(
         request,
         "dashboards/gradebook.html",
@@ -101,7 +98,6 @@ def gradebook_view(request, slug):
             "quizzes": quizzes,
             "rows": rows,
             "page_obj": page,
-            "kept_query": kept.urlencode(),
             "here": request.get_full_path(),
         },
     )
