@@ -70,7 +70,7 @@ def test_drag_a_lecture_and_the_order_is_kept_after_reload(page, live_daphne, co
     page.goto(f"/teach/{course.slug}/")
     first_row = page.locator(f"#lecture-{module.lectures.get(order=0).pk}")
     third_row = page.locator(f"#lecture-{module.lectures.get(order=2).pk}")
-    expect(first_row.locator("[data-handle]")).to_be_visible()  # shown by workspace.js
+    expect(first_row.locator("[data-handle]")).to_be_visible()  # shown by sortable_lists.js
 
     with page.expect_response(lambda r: "/lectures/reorder/" in r.url) as reordered:
         drag(page, first_row.locator("[data-handle]"), third_row)

@@ -69,7 +69,7 @@ def test_instructor_writes_a_quiz(page, live_daphne, transactional_db, instructo
     quiz = Quiz.objects.get(lecture=lecture)
     first, _second, third = quiz.questions.order_by("order")
     handle = page.locator(f"#question-{third.pk} [data-handle]")
-    expect(handle).to_be_visible()  # shown by quiz_editor.js
+    expect(handle).to_be_visible()  # shown by sortable_lists.js
     with page.expect_response(lambda r: "/questions/reorder/" in r.url) as reordered:
         drag(page, handle, page.locator(f"#question-{first.pk}"))
     assert reordered.value.status == 200
