@@ -124,13 +124,17 @@ class Found:
             self.store({entry: value})
         return value
 
+    def tag(self, entry: Entry) -> tuple[int, ...]:
+        """The values of the versions `entry` is valid under, as this read found them: what
+        its value was (or is now) filed under, so also a key for what is made from it."""
+        return tuple(self.current[version] for version in entry.versions)
+
     def store(self, values: dict[Entry, Any]) -> None:
         """File `values` (of entries whose versions this read fetched), under those versions."""
         fill_many = getattr(cache, "fill_many", cache.set_many)
         by_timeout: dict[int, dict] = {}
         for entry, value in values.items():
-            tag = tuple(self.current[version] for version in entry.versions)
-            by_timeout.setdefault(entry.timeout, {})[entry.key] = (tag, value)
+            by_timeout.setdefault(entry.timeout, {})[entry.key] = (self.tag(entry), value)
         for timeout, data in by_timeout.items():
             fill_many(data, timeout)
 

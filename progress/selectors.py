@@ -482,12 +482,23 @@ MY_LEARNING = cache.Kind(
 )
 
 
-def my_learning(*, user) -> list[LearningCard]:
+@dataclass(frozen=True, slots=True)
+class MyLearning:
+    cards: list[LearningCard]
+    # Names the versions the cards are valid under: with the user and the language, a key
+    # for their rendering, which costs more than the rest of the page (docs/bench.md).
+    fragment_key: str
+
+
+def my_learning(*, user) -> MyLearning:
     """The user's active enrollments in published courses, with progress, most recent first.
 
     One entry per user, valid until their progress or the course content changes.
     """
-    return cache.get(MY_LEARNING(user.pk), lambda: _learning_cards(user))
+    entry = MY_LEARNING(user.pk)
+    found = cache.read(entry)
+    cards = found.get(entry, lambda: _learning_cards(user))
+    return MyLearning(cards, ".".join(map(str, found.tag(entry))))
 
 
 def _learning_cards(user) -> list[LearningCard]:

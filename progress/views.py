@@ -73,7 +73,7 @@ def _locked_redirect(request, course, outline):
 @require_GET
 def my_learning(request):
     user = request.user
-    context = {"cards": selectors.my_learning(user=user)}
+    context = {"learning": selectors.my_learning(user=user)}
     return render(request, "progress/my_learning.html", context)
 
 
