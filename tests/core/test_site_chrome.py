@@ -10,6 +10,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.views.defaults import permission_denied, server_error
 
+from accounts.models import Role
 from core.context_processors import NAV_VIEWS
 from core.staticfiles import StaticFilesStorage
 from tests.factories import AdminFactory, CourseFactory, InstructorFactory, StudentFactory
@@ -77,6 +78,64 @@ def test_the_header_links_each_role_to_its_pages(client, who, shown, hidden):
         assert PATHS[key] in links, key
     for key in hidden:
         assert PATHS[key] not in links, key
+
+
+def _teach_links(client) -> list[bool]:
+    """Whether the main menu and the small-screen menu each link to /teach/."""
+    html = client.get(reverse("courses:catalog")).content.decode()
+    main = html.split('<nav class="nav-primary"', 1)[1].split("</nav>", 1)[0]
+    small = html.split('<details class="dropdown nav-mobile">', 1)[1].split("</details>", 1)[0]
+    return [f'href="{PATHS["teach"]}"' in menu for menu in (main, small)]
+
+
+def test_the_header_follows_a_role_change_at_once(client, django_capture_on_commit_callbacks):
+    # The header's menus are rendered once per role (CACHES["fragments"]), not per user.
+    user = StudentFactory()
+    client.force_login(user)
+    assert _teach_links(client) == [False, False]
+
+    user.role = Role.INSTRUCTOR
+    with django_capture_on_commit_callbacks(execute=True):
+        user.save()
+    assert _teach_links(client) == [True, True]
+
+    user.role = Role.STUDENT
+    with django_capture_on_commit_callbacks(execute=True):
+        user.save()
+    assert _teach_links(client) == [False, False]
+
+
+def test_a_visitor_who_logs_in_gets_the_learner_s_menus_at_once(client):
+    catalog = reverse("courses:catalog")
+    for logged_in in (False, True):
+        html = client.get(catalog).content.decode()
+        main = html.split('<nav class="nav-primary"', 1)[1].split("</nav>", 1)[0]
+        small = html.split('<details class="dropdown nav-mobile">', 1)[1].split("</details>")[0]
+        for menu in (main, small):
+            assert (f'href="{PATHS["my_learning"]}"' in menu) is logged_in
+        client.force_login(StudentFactory())
+
+
+def _logout_token(html: str) -> str:
+    form = html.split('<form method="post" action="/accounts/logout/">', 1)[1]
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
+
+
+def test_each_page_s_log_out_button_carries_its_own_visitor_s_token():
+    # The account links around it are cached for everyone; the token must not be.
+    from django.contrib.auth import SESSION_KEY
+    from django.test import Client
+
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.force_login(StudentFactory())
+    second.force_login(StudentFactory())
+    first.get(reverse("courses:catalog"))
+    html = second.get(reverse("courses:catalog")).content.decode()
+
+    response = second.post(PATHS["logout"], {"csrfmiddlewaretoken": _logout_token(html)})
+
+    assert response.status_code == 302
+    assert SESSION_KEY not in second.session
 
 
 @override_settings(ROOT_URLCONF="tests.core.prefixed_urls")
