@@ -119,6 +119,8 @@ class Found:
         """The entry's value; else `build()`'s, filed under the versions read (None: not filed)."""
         if entry in self.values or build is None:
             return self.values.get(entry)
+        if not self.current.keys() >= set(entry.versions):  # not part of this read
+            return get(entry, build)
         value = build()
         if value is not None:
             self.store({entry: value})

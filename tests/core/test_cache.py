@@ -300,6 +300,15 @@ def test_found_get_builds_on_a_miss_and_files_the_value():
     assert build.call_count == 1
 
 
+def test_found_get_of_an_entry_outside_its_read_reads_it_and_files_it():
+    # A page that passes on another read's Found must not fail (or file under no version).
+    cache.get(THING(2), lambda: "cached")
+    found = cache.read(THING(1))
+    assert found.get(THING(2), mock.Mock(return_value="built")) == "cached"
+    assert found.get(THING(3), lambda: "built") == "built"
+    assert cache.read(THING(3)).get(THING(3)) == "built"
+
+
 def test_found_get_without_a_build_only_reads():
     found = cache.read(THING(1))
     assert found.get(THING(1)) is None
