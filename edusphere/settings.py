@@ -193,9 +193,10 @@ else:
 NOTIFICATIONS_SOCKET_RECHECK_SECONDS = env.float(
     "NOTIFICATIONS_SOCKET_RECHECK_SECONDS", default=60.0
 )
-# Rendered fragments whose key names every version they were made from (the outline of a
-# course at one content version and one learner state): the same in every process, so each
-# process keeps the recent ones in its own memory instead of asking Redis on every page.
+# Rendered fragments whose key names everything they were made from (the outline of a
+# course at one content version and one learner state, the header of one role, a learner's
+# My learning cards at one version of their progress): each process keeps the recent ones
+# in its own memory, least recently used dropped first, instead of asking Redis each time.
 CACHES["fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "fragments",

@@ -484,6 +484,8 @@ MY_LEARNING = cache.Kind(
 
 @dataclass(frozen=True, slots=True)
 class MyLearning:
+    """My learning's cards, and a key for their rendering."""
+
     cards: list[LearningCard]
     # Names the versions the cards are valid under: with the user and the language, a key
     # for their rendering, which costs more than the rest of the page (docs/bench.md).
