@@ -136,15 +136,17 @@ class CourseOutline:
     can_manage: bool
     items: list[LectureState]
     completed_ids: frozenset[int]
-    content_version: int | None = None  # of the shared lecture rows; None: read fresh
     found: cache.Found | None = None  # the cache read that gave the outline, if any
-    # Whole lectures read from the shared cache with the outline, by id (see lecture_for).
-    cached_lectures: dict[int, Lecture] = field(default_factory=dict)
 
     def __post_init__(self):
         self._by_id = {item.lecture.pk: item for item in self.items}
         for item in self.items:
             item.course_slug = self.course.slug
+
+    @property
+    def content_version(self) -> int | None:
+        """The version of the shared lecture rows it was made from; None: read fresh."""
+        return None if self.found is None else self.found.current[CONTENT_VERSIONS.of()]
 
     @cached_property
     def fragment_key(self) -> str:
@@ -357,17 +359,12 @@ def learner_outline(
         if progress is not None:
             found.store({progress: (course.pk, enrollment, completed_ids)})
 
-    content_version = found.current[CONTENT_VERSIONS.of()]
-    outline = _outline(course, enrollment, can_manage, rows, completed_ids, content_version)
+    outline = _outline(course, enrollment, can_manage, rows, completed_ids)
     outline.found = found
-    if lecture_id is not None and LECTURE_PAGE(lecture_id) in found:
-        outline.cached_lectures[lecture_id] = found.get(LECTURE_PAGE(lecture_id))
     return outline
 
 
-def _outline(
-    course, enrollment, can_manage, rows, completed_ids, content_version=None
-) -> CourseOutline:
+def _outline(course, enrollment, can_manage, rows, completed_ids) -> CourseOutline:
     """The unlock rule, applied to the course's lecture rows and the user's completions."""
     items = []
     modules: dict[int, OutlineModule] = {}
@@ -390,7 +387,7 @@ def _outline(
             all_before_done = all_before_done and done
         lecture = OutlineLecture(pk, module, title, is_free_preview)
         items.append(LectureState(lecture, state, len(items) + 1, published))
-    return CourseOutline(course, enrollment, can_manage, items, completed_ids, content_version)
+    return CourseOutline(course, enrollment, can_manage, items, completed_ids)
 
 
 _LEADING_HEADING = re.compile(r"\A\s*<h([1-3])>(.*?)</h\1>\s*", re.DOTALL)
@@ -449,12 +446,9 @@ def lecture_for(outline: CourseOutline, item: LectureState) -> Lecture:
     if outline.found is None:
         raise ValueError("lecture_for() takes an outline from learner_outline()")
     lecture_id = item.lecture.pk
-    lecture = outline.cached_lectures.get(lecture_id)
+    lecture = outline.found.get(LECTURE_PAGE(lecture_id), lambda: _lecture_with_body(lecture_id))
     if lecture is None:
-        lecture = _lecture_with_body(lecture_id)
-        if lecture is None:
-            raise Http404  # deleted after the outline was read
-        outline.found.store({LECTURE_PAGE(lecture_id): lecture})
+        raise Http404  # deleted after the outline was read
     return lecture
 
 
