@@ -336,6 +336,29 @@ def test_an_attempt_reloads_from_the_cache_the_same_and_cheaply(
     assert again.count("<fieldset") == 10
 
 
+def test_an_attempt_is_read_in_the_same_cache_round_trip_as_its_course(
+    taker, url, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from django.core.cache import caches
+
+    from assessment.selectors import ATTEMPT_PAGE
+    from progress.selectors import COURSE
+
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt = start(taker, url)
+    page = f"{url}attempts/{attempt.pk}/"
+    taker.get(page)  # cached from here on
+    backend = type(caches["default"])
+    with mock.patch.object(backend, "get_many", autospec=True, side_effect=backend.get_many) as spy:
+        assert taker.get(page).status_code == 200
+    reads = [call.args[1] for call in spy.call_args_list]
+    with_attempt = [keys for keys in reads if ATTEMPT_PAGE(attempt.pk).key in keys]
+    assert len(with_attempt) == 1
+    assert COURSE(url.split("/")[2]).key in with_attempt[0]
+
+
 def test_a_rejected_submission_keeps_the_answers_given(taker, url, quiz, question):
     numeric(quiz, "2", order=5)
     attempt = start(taker, url)
