@@ -1,24 +1,22 @@
 """The site's one cache mechanism: entries read through, valid under named versions.
 
-A change moves a version instead of finding and deleting every entry made from the data it
+A change moves a version instead of finding and deleting the entries made from what it
 touched: entries filed under an older version are never read again and expire on their own.
 
 - Versions come in families (`Family`): one version for all course content, one per user
   for their row, their progress, their notifications. Each app declares once, beside its
-  models, which models move which family (`track`); saves, deletes and many-to-many changes
-  move it through signals, and `update()` and `bulk_create()` through `TrackedQuerySet`,
-  which every tracked model's managers must use, so a new bulk write cannot forget.
+  models, which models move which family (`track`): through signals, and through
+  `TrackedQuerySet` for `update()` and `bulk_create()`, which tracked models must use.
 - Entries come in kinds (`Kind`): a name, the versions an entry depends on, a timeout, and
   the shape of its values (a dataclass's fields, a model's columns, or a name), which is
   part of every key, so a release that changes a shape never reads older entries.
-- `read(*entries)` fetches the entries and the versions they depend on in one round trip;
-  `Found.get(entry, build)` returns the entry or builds it on a miss and files it under the
-  versions read before the database was, so a value built while a change commits is filed
-  under the older version and built again on the next read. None is never cached.
+- `read(*entries)` fetches entries and their versions in one round trip; `Found.get(entry,
+  build)` builds a missing entry and files it under the versions read before the database
+  was, so a value built while a change commits is built again on the next read. None is
+  never cached.
 
 The store is the default cache: Redis in production (where a failure is a miss, see
-core.redis_cache), each process's memory otherwise, which one process shares with all its
-requests (`make run` serves one process; several processes need Redis).
+core.redis_cache), else each process's memory (`make run` serves one process).
 """
 
 import hashlib
@@ -88,14 +86,7 @@ class Entry:
 class Kind:
     """A kind of entry: `kind(*ident)` is the entry for those identifiers."""
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        shape,
-        versions: Callable[..., Sequence[Version]],
-        timeout: int,
-    ):
+    def __init__(self, name: str, *, shape, versions: Callable[..., Sequence[Version]], timeout):
         self.prefix = f"{name}:{shape_marker(shape)}"
         self.versions = versions
         self.timeout = timeout
@@ -133,12 +124,8 @@ class Found:
 
     def store(self, values: dict[Entry, Any]) -> None:
         """File `values` (of entries whose versions this read fetched), under those versions."""
-        fill_many = getattr(cache, "fill_many", cache.set_many)
-        by_timeout: dict[int, dict] = {}
-        for entry, value in values.items():
-            by_timeout.setdefault(entry.timeout, {})[entry.key] = (self.tag(entry), value)
-        for timeout, data in by_timeout.items():
-            fill_many(data, timeout)
+        items = ((entry, (self.tag(entry), value)) for entry, value in values.items())
+        _write(getattr(cache, "fill_many", cache.set_many), items)
 
 
 def read(*entries: Entry) -> Found:
@@ -176,11 +163,16 @@ def changed(versions: Iterable[Version]) -> None:
 def renew(versions: Iterable[Version]) -> None:
     """Give `versions` new values now. Should the cache not take them, core.redis_cache
     renews its epoch instead, which makes every entry unreachable."""
+    _write(cache.set_many, ((version, fresh_version()) for version in set(versions)))
+
+
+def _write(set_many, items: Iterable[tuple[Entry | Version, Any]]) -> None:
+    """`set_many` the values of entries or versions, one call per timeout."""
     by_timeout: dict[int | None, dict] = {}
-    for version in set(versions):
-        by_timeout.setdefault(version.timeout, {})[version.key] = fresh_version()
+    for stored, value in items:
+        by_timeout.setdefault(stored.timeout, {})[stored.key] = value
     for timeout, data in by_timeout.items():
-        cache.set_many(data, timeout)
+        set_many(data, timeout)
 
 
 # Which models move which versions, declared once per app.
