@@ -124,6 +124,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
         "title",
         "body",
         "created_at",
+        "edited_at",
         "delivered_up_to",
         "delivered_count",
         "progressed_at",

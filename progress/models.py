@@ -165,6 +165,7 @@ class Announcement(models.Model):
     # Markdown, rendered and sanitised as lecture bodies are.
     body = models.TextField(_("message"), max_length=10_000)
     created_at = models.DateTimeField(_("posted"), auto_now_add=True)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
     delivered_up_to = models.PositiveBigIntegerField(_("notified up to student id"), default=0)
     delivered_count = models.PositiveIntegerField(_("students notified"), default=0)
     # When the last batch ran: a fan-out that stopped moving is resumed (progress.jobs).

@@ -258,17 +258,11 @@ def announcements_per_hour() -> int:
     return settings.ANNOUNCEMENTS_PER_HOUR
 
 
-@transaction.atomic
-def announcement_post(*, actor, course: Course, title: str, body: str) -> Announcement:
-    """Post an announcement to `course`'s enrolled students; returns it.
-
-    Only the course's instructors and admins may (PermissionDenied). Writes the row only:
-    its students are notified by tasks, batch after batch, enqueued once this commits, so
-    posting costs the same for ten students as for ten thousand. At most
-    ANNOUNCEMENTS_PER_HOUR per course in any hour (ValidationError).
-    """
+def _announcement_text(*, actor, course: Course, title: str, body: str) -> tuple[str, str]:
+    """The title and body, stripped; PermissionDenied unless `actor` manages `course`,
+    ValidationError when either is empty or too long."""
     if not can_manage_course(user=actor, course=course):
-        raise PermissionDenied(_("Only the course's instructors can post announcements."))
+        raise PermissionDenied(_("Only the course's instructors can manage its announcements."))
     title, body = (title or "").strip(), (body or "").strip()
     errors = {}
     if not title:
@@ -285,6 +279,19 @@ def announcement_post(*, actor, course: Course, title: str, body: str) -> Announ
         }
     if errors:
         raise ValidationError(errors)
+    return title, body
+
+
+@transaction.atomic
+def announcement_post(*, actor, course: Course, title: str, body: str) -> Announcement:
+    """Post an announcement to `course`'s enrolled students; returns it.
+
+    Only the course's instructors and admins may (PermissionDenied). Writes the row only:
+    its students are notified by tasks, batch after batch, enqueued once this commits, so
+    posting costs the same for ten students as for ten thousand. At most
+    ANNOUNCEMENTS_PER_HOUR per course in any hour (ValidationError).
+    """
+    title, body = _announcement_text(actor=actor, course=course, title=title, body=body)
     # The course row's lock makes the count below and the insert one step: two instructors
     # posting at the same moment cannot both pass the limit.
     course = Course.objects.select_for_update().get(pk=course.pk)
@@ -311,6 +318,33 @@ def announcement_post(*, actor, course: Course, title: str, body: str) -> Announ
     )
     transaction.on_commit(partial(_announcement_batch_enqueue, announcement.pk, 0), robust=True)
     return announcement
+
+
+def announcement_update(*, actor, announcement: Announcement, title: str, body: str) -> None:
+    """Correct an announcement's title or text; marked as edited when either changed.
+
+    Notifies no one again: students already notified keep what they were sent, the
+    announcements pages show the correction, and batches still to run send it.
+    """
+    title, body = _announcement_text(
+        actor=actor, course=announcement.course, title=title, body=body
+    )
+    if (title, body) == (announcement.title, announcement.body):
+        return
+    edited_at = timezone.now()
+    if not Announcement.objects.filter(pk=announcement.pk).update(
+        title=title, body=body, edited_at=edited_at
+    ):
+        raise Announcement.DoesNotExist  # deleted meanwhile
+    announcement.title, announcement.body, announcement.edited_at = title, body, edited_at
+
+
+def announcement_delete(*, actor, announcement: Announcement) -> None:
+    """Take an announcement down: off the course's pages, and no student left to notify is
+    notified (the fan-out's next batch finds it gone). Notifications already sent stay."""
+    if not can_manage_course(user=actor, course=announcement.course):
+        raise PermissionDenied(_("Only the course's instructors can manage its announcements."))
+    announcement.delete()
 
 
 def _announcement_batch_enqueue(announcement_id: int, after: int) -> None:

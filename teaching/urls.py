@@ -10,6 +10,16 @@ urlpatterns = [
     path("<slug:slug>/", views.workspace, name="workspace"),
     path("<slug:slug>/details/", views.course_edit, name="course_edit"),
     path("<slug:slug>/announcements/", announcement_views.announcements, name="announcements"),
+    path(
+        "<slug:slug>/announcements/<int:announcement_id>/edit/",
+        announcement_views.announcement_edit,
+        name="announcement_edit",
+    ),
+    path(
+        "<slug:slug>/announcements/<int:announcement_id>/delete/",
+        announcement_views.announcement_delete,
+        name="announcement_delete",
+    ),
     path("<slug:slug>/modules/reorder/", views.module_reorder, name="module_reorder"),
     path("<slug:slug>/modules/new/", views.module_create, name="module_create"),
     path("<slug:slug>/modules/<int:module_id>/edit/", views.module_edit, name="module_edit"),

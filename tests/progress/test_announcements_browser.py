@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from notifications.models import Notification
+from progress.models import Announcement
 from tests.axe import assert_no_axe_violations
 from tests.browser import log_in_with_session
 from tests.factories import CourseFactory, EnrollmentFactory, LectureFactory, ModuleFactory
@@ -55,4 +56,41 @@ def test_an_announcement_from_the_workspace_to_the_player(
     side.scroll_into_view_if_needed()
     expect(side.get_by_role("link", name="All announcements")).to_be_visible()
     assert_no_axe_violations(page)
+    assert page.console_errors == []
+
+
+def test_an_instructor_corrects_then_deletes_an_announcement(
+    page, live_daphne, instructor, student
+):
+    course = CourseFactory(title="Corrected course", instructors=[instructor])
+    LectureFactory(module=ModuleFactory(course=course), title="First steps")
+    EnrollmentFactory(student=student, course=course)
+    Announcement.objects.create(
+        course=course, author=instructor, title="Exam on Friday", body="Room 12."
+    )
+
+    log_in_with_session(page, live_daphne, instructor)
+    page.goto(f"/teach/{course.slug}/announcements/")
+    page.get_by_role("link", name="Edit Exam on Friday").click()
+    expect(page.get_by_role("heading", name="Edit announcement", level=1)).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value("Exam on Friday")
+    assert_no_axe_violations(page)
+    page.get_by_label("Title").fill("Exam on Monday")
+    page.get_by_role("button", name="Save announcement").click()
+    page.get_by_text("Announcement updated.").wait_for()
+    expect(page.get_by_role("heading", name="Exam on Monday")).to_be_visible()
+
+    log_in_with_session(page, live_daphne, student)
+    page.goto(f"/learn/{course.slug}/announcements/")
+    expect(page.get_by_role("heading", name="Exam on Monday")).to_be_visible()
+    expect(page.locator(".announcement-edited")).to_contain_text("Edited")
+
+    log_in_with_session(page, live_daphne, instructor)
+    page.goto(f"/teach/{course.slug}/announcements/")
+    page.get_by_role("link", name="Delete Exam on Monday").click()
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Delete").click()
+    page.get_by_text("Announcement “Exam on Monday” deleted.").wait_for()
+    expect(page.get_by_text("No announcements yet.")).to_be_visible()
+    assert not Announcement.objects.filter(course=course).exists()
     assert page.console_errors == []

@@ -149,6 +149,16 @@ def quiz_editor_path(world: World, suffix: str = "") -> str:
     return base + suffix.format(question=question.pk)
 
 
+def announcement_path(world: World, suffix: str) -> str:
+    """An announcement of the course, by its instructor."""
+    from progress.models import Announcement
+
+    announcement = Announcement.objects.create(
+        course=world.course, author=world.users["instructor"], title="Matrix news", body="x"
+    )
+    return f"/teach/{world.course.slug}/announcements/{announcement.pk}/{suffix}"
+
+
 def gradebook_quiz_path(world: World, suffix: str = "") -> str:
     from assessment.models import Quiz
 
@@ -417,6 +427,12 @@ MATRIX = {
         lambda w: f"/teach/{w.course.slug}/announcements/",
         get=managers("200"),
         post=managers("400"),
+    ),
+    "teach:announcement_edit": Entry(
+        lambda w: announcement_path(w, "edit/"), get=managers("200"), post=managers("400")
+    ),
+    "teach:announcement_delete": Entry(
+        lambda w: announcement_path(w, "delete/"), get=managers("200"), post=managers("3xx")
     ),
     # The quiz editor: the workspace's rule (empty forms are bad input: 400).
     "teach:quiz_edit": Entry(
