@@ -25,7 +25,7 @@ class RequireAdminTwoFactorMiddleware:
             if text not in (str(message) for message in queued):
                 messages.warning(request, text)
             queued.used = False  # looked at, not shown: they stay for the next page
-            return redirect("mfa_activate_totp")
+            return redirect("mfa_index")  # an authenticator app or a security key
         return self.get_response(request)
 
     @staticmethod

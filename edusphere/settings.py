@@ -241,8 +241,11 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # address to allauth's "key"), so a stranger elsewhere cannot lock a known account out.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 
-# Two-factor authentication (allauth.mfa): an authenticator app, with recovery codes.
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Two-factor authentication (allauth.mfa): an authenticator app or a security key
+# (WebAuthn: a hardware key, or a passkey kept by the device), with recovery codes. Browsers
+# offer WebAuthn on HTTPS sites and on http://localhost only; its scripts are static files,
+# so the strict Content-Security-Policy holds.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 # Admins (they move money and roles) must set up two-factor before using the site.
 MFA_REQUIRED_FOR_ADMINS = env.bool("MFA_REQUIRED_FOR_ADMINS", default=not DEBUG)

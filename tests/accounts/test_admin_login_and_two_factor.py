@@ -204,7 +204,7 @@ def test_when_required_an_admin_without_two_factor_is_sent_to_set_it_up(settings
     for url in ["/admin/", "/admin/payments/order/", "/teach/", "/learn/"]:
         response = client.get(url)
         assert response.status_code == 302, url
-        assert response["Location"] == reverse("mfa_activate_totp")
+        assert response["Location"] == reverse("mfa_index")
     # The set-up pages, re-authentication and logout stay open.
     setup = client.get(reverse("mfa_activate_totp"))
     assert setup["Location"].startswith(reverse("account_reauthenticate"))
@@ -290,5 +290,5 @@ def test_the_set_up_reminder_is_shown_once(settings):
     for url in ["/admin/", "/teach/", "/learn/"]:
         client.get(url)
     client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
-    html = client.get(reverse("mfa_activate_totp")).content.decode()
+    html = client.get(reverse("mfa_index")).content.decode()
     assert html.count("Admins must set up two-factor authentication") == 1

@@ -545,6 +545,13 @@ ALLAUTH = {
         "/accounts/2fa/recovery-codes/download/",
         signed_in("404"),
     ),
+    # Security keys (WebAuthn): each user's own list; changes ask for the password first, and
+    # then another user's key is a 404 (tests/accounts/test_security_keys.py).
+    "mfa_list_webauthn": ("/accounts/2fa/webauthn/", signed_in("200")),
+    "mfa_add_webauthn": ("/accounts/2fa/webauthn/add/", signed_in("3xx")),
+    "mfa_reauthenticate_webauthn": ("/accounts/2fa/webauthn/reauthenticate/", signed_in("3xx")),
+    "mfa_remove_webauthn": ("/accounts/2fa/webauthn/keys/999999/remove/", signed_in("3xx")),
+    "mfa_edit_webauthn": ("/accounts/2fa/webauthn/keys/999999/edit/", signed_in("3xx")),
 }
 
 # Admin URLs that are not per-model; per-model ones are checked for every registered model.
