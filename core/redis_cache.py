@@ -95,7 +95,11 @@ class _ProcessState:
         self.fallback = _Fallback(self.name, FALLBACK)
 
     def read_epoch(self, epoch: str, now: float) -> None:
+        """Keep `epoch`, read from the database at `now`, unless a later read (or this
+        process's own renewal) is kept already."""
         with self.lock:
+            if now < self.epoch_read_at:
+                return
             if epoch != self.epoch:
                 # What this process filed there during an outage is unreachable in Redis
                 # now; an invalidation lost in any process renewed the epoch.
@@ -129,7 +133,8 @@ def renew_epoch() -> str:
     from core.models import CacheEpoch, new_epoch_token
 
     token = new_epoch_token()
-    CacheEpoch.objects.update_or_create(pk=1, defaults={"token": token})
+    if not CacheEpoch.objects.filter(pk=1).update(token=token):
+        CacheEpoch.objects.update_or_create(pk=1, defaults={"token": token})
     for key, state in list(_per_process.items()):
         if key[0] == "state":
             state.read_epoch(token, time.monotonic())

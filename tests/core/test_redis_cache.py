@@ -84,3 +84,21 @@ def test_replies_are_parsed_by_hiredis(admin_connection):
         assert type(connection._parser).__name__ == "_HiredisParser"
     finally:
         pool.release(connection)
+
+
+def test_a_process_keeps_the_newest_epoch_it_read_and_forgets_its_fallback_with_the_old():
+    # Two threads of one process: a read of the epoch that started before another thread
+    # renewed it must not put the old epoch back when it finishes last.
+    from core.redis_cache import _ProcessState
+
+    state = _ProcessState("test-epoch-order")
+    state.read_epoch("renewed", now=10.0)
+    state.fallback.set("page", "filed under the renewed epoch")
+    state.read_epoch("renewed", now=11.0)
+    assert state.fallback.get("page") == "filed under the renewed epoch"
+    state.read_epoch("before-the-renewal", now=9.0)  # started before, finished after
+    assert state.epoch == "renewed"
+    assert state.fallback.get("page") == "filed under the renewed epoch"
+    state.read_epoch("renewed-again", now=12.0)
+    assert state.epoch == "renewed-again"
+    assert state.fallback.get("page") is None
