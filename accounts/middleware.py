@@ -1,3 +1,4 @@
+from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
@@ -47,4 +48,7 @@ class RequireAdminTwoFactorMiddleware:
         # request.path, like reverse(), includes the mount point (FORCE_SCRIPT_NAME).
         if request.path.startswith(open_paths):
             return False
-        return not is_mfa_enabled(user)
+        # Recovery codes alone are no second factor: allauth asks for one at login only when
+        # the user has an app or a key, so an admin left with codes (their authenticator
+        # deleted by another admin) must set one up again.
+        return not is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN])

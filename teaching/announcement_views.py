@@ -42,6 +42,16 @@ class AnnouncementForm(forms.Form):
     )
 
 
+class AnnouncementEditForm(AnnouncementForm):
+    """The same fields; a correction notifies no one again, and says so."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].help_text = gettext_lazy(
+            "Markdown: **bold**, *italic*, lists and links. No one is notified again."
+        )
+
+
 def _submitted(request, slug, form, save, done_message):
     """For a valid form posted: `save(**form.cleaned_data)`, then back to the list with
     `done_message`; None when there is nothing to save or the service refused (its errors
@@ -102,7 +112,7 @@ def _announcement(request, slug, announcement_id) -> Announcement:
 def announcement_edit(request, slug, announcement_id):
     announcement = _announcement(request, slug, announcement_id)
     initial = {"title": announcement.title, "body": announcement.body}
-    form = AnnouncementForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = AnnouncementEditForm(request.POST if request.method == "POST" else None, initial=initial)
     update = partial(
         progress_services.announcement_update, actor=request.user, announcement=announcement
     )

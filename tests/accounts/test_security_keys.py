@@ -80,3 +80,15 @@ def test_an_admin_with_a_security_key_only_gets_in_when_two_factor_is_required(c
     assert client.get("/admin/")["Location"] == reverse("mfa_index")
     security_key(admin)
     assert client.get("/admin/").status_code == 200
+
+
+def test_recovery_codes_alone_do_not_count_as_two_factor(client, settings):
+    # An admin whose app or key another admin deleted keeps their codes, and allauth asks
+    # for a second factor at login only when there is an app or a key.
+    settings.MFA_REQUIRED_FOR_ADMINS = True
+    admin = AdminFactory()
+    Authenticator.objects.create(
+        user=admin, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "00" * 20}
+    )
+    client.force_login(admin)
+    assert client.get("/admin/")["Location"] == reverse("mfa_index")

@@ -1,7 +1,8 @@
 """A course's managers correct or take down an announcement from the workspace."""
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -60,11 +61,12 @@ def test_the_learners_page_offers_neither(student_client, enrollment, course, po
     assert edit_url(posted) not in html and delete_url(posted) not in html
 
 
-def test_the_form_starts_from_what_was_posted(manager_client, posted):
+def test_the_form_starts_from_what_was_posted(manager_client, course, posted):
     response = manager_client.get(edit_url(posted))
     assert response.status_code == 200
     html = response.content.decode()
     assert 'value="Exam on Friday"' in html and "Room **12**." in html
+    assert f'<a href="{workspace_url(course)}">Announcements</a>' in html  # the way back
 
 
 def test_a_correction_shows_to_students_at_once_marked_as_edited(
@@ -98,11 +100,23 @@ def test_saving_it_unchanged_does_not_mark_it_edited(manager_client, posted):
     assert posted.edited_at is None
 
 
-def test_a_correction_notifies_no_one_again(manager_client, student, enrollment, posted):
+def test_a_correction_notifies_no_one_again(manager_client, student, enrollment, posted, committed):
     assert announcement_deliver_batch(announcement_id=posted.pk, after=0) == 1
+    posted.refresh_from_db()
+    delivery = (posted.delivered_up_to, posted.delivered_count, posted.delivered_at)
     notified = Notification.objects.filter(recipient=student).count()
-    manager_client.post(edit_url(posted), {"title": "Exam on Monday", "body": "Room 14."})
+    with committed():  # tasks a commit would enqueue run here (the immediate backend)
+        manager_client.post(edit_url(posted), {"title": "Exam on Monday", "body": "Room 14."})
+    posted.refresh_from_db()
+    assert posted.title == "Exam on Monday"
+    assert (posted.delivered_up_to, posted.delivered_count, posted.delivered_at) == delivery
     assert Notification.objects.filter(recipient=student).count() == notified
+
+
+def test_the_edit_form_says_no_one_is_notified_again(manager_client, posted):
+    html = manager_client.get(edit_url(posted)).content.decode()
+    assert "No one is notified again" in html
+    assert "Every enrolled student is notified" not in html
 
 
 @pytest.mark.parametrize(
@@ -198,9 +212,29 @@ def test_the_services_check_the_actor_themselves(posted):
     assert posted.title == "Exam on Friday"
 
 
-def test_editing_one_deleted_meanwhile_fails_cleanly(manager_client, instructor, posted):
-    stale = Announcement.objects.get(pk=posted.pk)
-    Announcement.objects.filter(pk=posted.pk).delete()
-    with pytest.raises(Announcement.DoesNotExist):
-        announcement_update(actor=instructor, announcement=stale, title="Late", body="x")
-    assert manager_client.post(edit_url(posted), {"title": "Late", "body": "x"}).status_code == 404
+def test_the_service_checks_the_text_itself(instructor, posted):
+    # Behind the form's own checks, the rule holds for any caller.
+    for title, body in (
+        ("   ", "Text"),
+        ("x" * 201, "Text"),
+        ("Title", ""),
+        ("Title", "x" * 10_001),
+    ):
+        with pytest.raises(ValidationError):
+            announcement_update(actor=instructor, announcement=posted, title=title, body=body)
+    posted.refresh_from_db()
+    assert posted.title == "Exam on Friday" and posted.edited_at is None
+
+
+def test_a_correction_to_one_deleted_meanwhile_is_404(manager_client, posted):
+    # Deleted by another request after this one found it: the row goes just before the
+    # UPDATE reaches the database.
+    def delete_first(execute, sql, params, many, context):
+        if sql.startswith('UPDATE "progress_announcement"'):
+            Announcement.objects.filter(pk=posted.pk).delete()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(delete_first):
+        response = manager_client.post(edit_url(posted), {"title": "Late", "body": "x"})
+    assert response.status_code == 404
+    assert not Announcement.objects.filter(pk=posted.pk).exists()
