@@ -247,6 +247,9 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 # so the strict Content-Security-Policy holds.
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
+# A key added as "passwordless" (one that checks a PIN or a fingerprint itself) also signs
+# in alone, from the login page: the key is both factors.
+MFA_PASSKEY_LOGIN_ENABLED = env.bool("MFA_PASSKEY_LOGIN_ENABLED", default=True)
 # Admins (they move money and roles) must set up two-factor before using the site.
 MFA_REQUIRED_FOR_ADMINS = env.bool("MFA_REQUIRED_FOR_ADMINS", default=not DEBUG)
 

@@ -6,6 +6,8 @@ what the site decides around them: who may see, rename or remove a key, and that
 counts as two-factor for the admins who must have it.
 """
 
+import json
+
 import pytest
 from allauth.mfa.models import Authenticator
 from django.urls import reverse
@@ -92,3 +94,30 @@ def test_recovery_codes_alone_do_not_count_as_two_factor(client, settings):
     )
     client.force_login(admin)
     assert client.get("/admin/")["Location"] == reverse("mfa_index")
+
+
+def test_the_login_page_offers_a_passkey(client):
+    html = client.get(reverse("account_login")).content.decode()
+    assert 'id="passkey_login"' in html
+    assert f'action="{reverse("mfa_login_webauthn")}"' in html
+
+
+def test_the_login_page_offers_no_passkey_when_passkey_login_is_off(client, settings):
+    settings.MFA_PASSKEY_LOGIN_ENABLED = False
+    assert 'id="passkey_login"' not in client.get(reverse("account_login")).content.decode()
+
+
+def test_a_forged_passkey_signs_no_one_in(client):
+    owner = InstructorFactory()
+    security_key(owner)
+    forged = {
+        "id": "AAAA",
+        "rawId": "AAAA",
+        "type": "public-key",
+        "response": {"clientDataJSON": "e30", "authenticatorData": "AAAA", "signature": "AAAA"},
+    }
+    for credential in ('"not a credential"', "{}", json.dumps(forged), "{"):
+        response = client.post(reverse("mfa_login_webauthn"), {"credential": credential})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("account_login")
+        assert "_auth_user_id" not in client.session

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.axe import assert_no_axe_violations
 from tests.browser import login
-from tests.factories import PASSWORD, AdminFactory
+from tests.factories import PASSWORD, AdminFactory, StudentFactory
 
 pytestmark = pytest.mark.browser
 
@@ -70,3 +70,50 @@ def test_an_admin_adds_a_security_key_and_signs_in_with_it(local_page):
     page.goto("/admin/")
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
     assert page.console_errors == []
+
+
+def add_passkey(page, user) -> None:
+    """`user`, logged in, adds a passwordless key (a passkey) and logs out."""
+    page.goto("/accounts/2fa/webauthn/add/")
+    if page.get_by_label("Password").count():  # a change asks for the password again
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Confirm").click()
+    page.get_by_label("Name").fill("Phone")
+    page.get_by_label("Passwordless").check()
+    page.get_by_role("button", name="Add").click()
+    page.wait_for_url(lambda url: "/webauthn/add/" not in url)
+    assert (
+        Authenticator.objects.get(user=user, type=Authenticator.Type.WEBAUTHN)
+        .wrap()
+        .is_passwordless
+    )
+    page.context.clear_cookies()
+
+
+def test_a_learner_logs_in_with_a_passkey_alone(local_page):
+    page = local_page
+    student = StudentFactory()
+    login(page, student.email, PASSWORD)
+    add_passkey(page, student)
+
+    page.goto("/accounts/login/")
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Log in with a passkey").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto("/learn/")
+    expect(page.get_by_role("heading", name="My learning")).to_be_visible()
+    assert page.console_errors == []
+
+
+def test_a_deactivated_learners_passkey_no_longer_logs_them_in(local_page):
+    page = local_page
+    student = StudentFactory()
+    login(page, student.email, PASSWORD)
+    add_passkey(page, student)
+    type(student).objects.filter(pk=student.pk).update(is_active=False)
+
+    page.goto("/accounts/login/")
+    page.get_by_role("button", name="Log in with a passkey").click()
+    page.wait_for_url("**/accounts/inactive/")
+    page.goto("/learn/")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()

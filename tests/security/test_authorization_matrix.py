@@ -552,6 +552,9 @@ ALLAUTH = {
     "mfa_reauthenticate_webauthn": ("/accounts/2fa/webauthn/reauthenticate/", signed_in("3xx")),
     "mfa_remove_webauthn": ("/accounts/2fa/webauthn/keys/999999/remove/", signed_in("3xx")),
     "mfa_edit_webauthn": ("/accounts/2fa/webauthn/keys/999999/edit/", signed_in("3xx")),
+    # Logging in with a passkey: the browser's script asks for options, then posts the
+    # key's answer; a plain visit goes back to the login page (anyone logged in: onwards).
+    "mfa_login_webauthn": ("/accounts/2fa/webauthn/login/", signed_in("3xx")),
 }
 
 # Admin URLs that are not per-model; per-model ones are checked for every registered model.
