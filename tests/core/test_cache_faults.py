@@ -124,8 +124,10 @@ def test_a_hung_redis_costs_one_timeout_per_interval_not_one_per_call(redis_cach
             if timed_get(client, url)[1] >= 0.2:
                 slow += 1
     # Each page reads the cache several times. One 0.25 s timeout opens the breaker for a
-    # second, so only about one page a second waits for Redis.
-    assert slow <= time.monotonic() - started + 1
+    # second, so only about one page a second waits for Redis; one more page may be slow
+    # for the machine's own reasons (a pause of the collector or the disk, seen in CI).
+    # Without the breaker all 24 would wait.
+    assert slow <= time.monotonic() - started + 2
 
 
 def test_every_change_made_while_redis_hangs_shows_when_it_returns(redis_cache, site):
