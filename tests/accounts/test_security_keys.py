@@ -107,6 +107,16 @@ def test_the_login_page_offers_no_passkey_when_passkey_login_is_off(client, sett
     assert 'id="passkey_login"' not in client.get(reverse("account_login")).content.decode()
 
 
+def test_passkey_logins_are_limited_per_address(client):
+    # Each try costs the server a signature check; ten a minute from one address.
+    url = reverse("mfa_login_webauthn")
+    for _ in range(10):
+        assert client.post(url, {"credential": "{}"}).status_code == 302
+    assert client.post(url, {"credential": "{}"}).status_code == 429
+    other_address = client.post(url, {"credential": "{}"}, REMOTE_ADDR="192.0.2.7")
+    assert other_address.status_code == 302
+
+
 def test_a_forged_passkey_signs_no_one_in(client):
     owner = InstructorFactory()
     security_key(owner)

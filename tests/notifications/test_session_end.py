@@ -8,6 +8,7 @@ which needs no event and no Redis. Each test below leaves one path only: the eve
 re-check once an hour, and the re-check tests send no event.
 """
 
+import copy
 import datetime
 import logging
 
@@ -33,6 +34,13 @@ assert CLOSE_UNAUTHENTICATED == 4401  # what the script knows as "stop reconnect
 @pytest.fixture
 def events_only(settings):
     settings.NOTIFICATIONS_SOCKET_RECHECK_SECONDS = 3600
+    # These tests are about the events, not a slow Redis (test_redis_faults.py and the
+    # tests below cover the layer's 0.25 s timeouts): on a loaded CI machine one send timed
+    # out, and with the re-check an hour away its event was simply gone.
+    layers = copy.deepcopy(settings.CHANNEL_LAYERS)
+    for host in layers["default"].get("CONFIG", {}).get("hosts", []):
+        host.update(socket_timeout=5, socket_connect_timeout=5)
+    settings.CHANNEL_LAYERS = layers
 
 
 @pytest.fixture
