@@ -86,6 +86,8 @@ def _open(page, live_daphne, student, url, size):
     page.set_viewport_size(size)
     log_in_with_session(page, live_daphne, student)
     page.goto(url)
+    # Sent elsewhere (seen once in CI: the course page), the failure says what the page said.
+    assert page.url.endswith(url), (page.url, page.locator("body").inner_text()[:600])
 
 
 def _player(course, lecture):
