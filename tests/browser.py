@@ -113,8 +113,25 @@ def chromium_path(playwright) -> str | None:
 @pytest.fixture(scope="session")
 def live_daphne(django_db_setup, django_db_blocker):
     """Start daphne once per test session, serving the project's ASGI app on 127.0.0.1."""
-    with django_db_blocker.unblock(), daphne_server() as url:
+    with django_db_blocker.unblock(), daphne_server(**_server_cache()) as url:
         yield url
+
+
+def _server_cache() -> dict:
+    """Without Redis the cache is each process's memory, and the forked server would never
+    hear this process's writes: it would serve what it cached in an earlier test (a catalog
+    page from before this test's courses existed). There it caches nothing; with Redis it
+    shares this process's cache, as production's processes do."""
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        return {}
+    return {
+        "CACHES": {
+            **settings.CACHES,
+            "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+        }
+    }
 
 
 @pytest.fixture(scope="session")

@@ -62,7 +62,7 @@ OVERFLOWING = """() => {
 @pytest.fixture
 def classroom():
     """Three modules of three lectures (the first a free preview), a student enrolled."""
-    course = CourseFactory()  # a new slug each time: the server keeps its own cache
+    course = CourseFactory()
     for m in range(3):
         module = ModuleFactory(course=course, order=m, title=f"Module {m + 1}")
         for i in range(3):

@@ -61,8 +61,6 @@ def new_page(browser, dev_server, transactional_db):
 
 
 def paid_course(title):
-    # Each test its own slug: the server process keeps what it cached by slug (its local
-    # memory, without Redis) after the database is emptied between tests.
     return course_with_lectures(title=title, price=Decimal("29.00"), currency="usd", modules=1)
 
 
