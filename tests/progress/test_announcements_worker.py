@@ -3,9 +3,12 @@ database, the database task backend production uses), sending to a real SMTP ser
 
 import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from django.core.cache import caches
+from django.core.cache.backends import locmem
 from django.db.models import Count
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -17,7 +20,7 @@ from notifications.models import Notification
 from progress import services
 from progress.models import Announcement, Enrollment
 from progress.tasks import deliver_announcement
-from tests.factories import CourseFactory
+from tests.factories import CourseFactory, EnrollmentFactory, StudentFactory
 from tests.worker import DATABASE_TASKS, Worker, workers
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -121,3 +124,36 @@ def test_a_worker_killed_mid_fan_out_leaves_the_rest_to_the_next(
     announcement.refresh_from_db()
     assert announcement.is_delivered
     assert_each_student_once(course, smtp_server)
+
+
+def test_without_redis_the_worker_s_notifications_reach_the_badge_within_a_minute(
+    database_tasks, smtp_server, instructor, settings, client, monkeypatch
+):
+    # The single-server setup: the server (this process) and the worker each cache in
+    # their own memory, so the worker's change never reaches the server's cached count.
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    caches["default"].clear()
+    course = CourseFactory(instructors=[instructor])
+    student = StudentFactory()
+    EnrollmentFactory(student=student, course=course)
+    client.force_login(student)
+
+    def badge() -> str:
+        html = client.get("/learn/").content.decode()
+        return html.split('data-unread-count aria-hidden="true">', 1)[1].split("<", 1)[0]
+
+    assert badge() == "0"
+    services.announcement_post(actor=instructor, course=course, title="Exam", body="Friday.")
+    worker = Worker(email_url=smtp_server.url, extra_env={"REDIS_URL": ""})
+    try:
+        wait_until(lambda: Notification.objects.filter(recipient=student).exists())
+    finally:
+        worker.stop()
+    assert badge() == "0"  # the count this process cached stands until it expires
+
+    a_minute_later = time.time() + 61
+    monkeypatch.setattr(locmem, "time", SimpleNamespace(time=lambda: a_minute_later))
+    assert badge() == "1"
