@@ -49,10 +49,13 @@ def test_an_admin_adds_a_security_key_and_signs_in_with_it(local_page):
 
     page.goto("/accounts/2fa/")
     page.get_by_role("link", name="Add").last.click()
+    page.wait_for_load_state()
     if page.get_by_label("Password").count():  # a change asks for the password again
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name="Add Security Key")).to_be_visible()
+    # "Add" works only once allauth's script has bound it, when the page has loaded.
+    page.wait_for_load_state()
     assert_no_axe_violations(page)
     page.get_by_label("Name").fill("Desk key")
     page.get_by_role("button", name="Add").click()
@@ -78,6 +81,7 @@ def add_passkey(page, user) -> None:
     if page.get_by_label("Password").count():  # a change asks for the password again
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Confirm").click()
+        page.wait_for_load_state()
     page.get_by_label("Name").fill("Phone")
     page.get_by_label("Passwordless").check()
     page.get_by_role("button", name="Add").click()

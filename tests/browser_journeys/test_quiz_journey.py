@@ -99,18 +99,18 @@ def test_the_countdown_sends_the_answers_when_the_time_is_up(page, live_daphne):
     EnrollmentFactory(student=student, course=course)
     log_in_with_session(page, live_daphne, student)
 
-    # An attempt with five seconds left.
+    # An attempt with fifteen seconds left: time to answer even on a busy machine.
     attempt = attempt_start(student=student, quiz=quiz)
     now = timezone.now()
     Attempt.objects.filter(pk=attempt.pk).update(
-        started_at=now - timedelta(seconds=595), deadline=now + timedelta(seconds=5)
+        started_at=now - timedelta(seconds=585), deadline=now + timedelta(seconds=15)
     )
     page.goto(f"/learn/{course.slug}/lectures/{check.pk}/quiz/attempts/{attempt.pk}/")
     timer = page.get_by_role("timer")
     expect(page.get_by_text("when this page was loaded")).to_be_hidden()
-    expect(timer).to_have_text(re.compile(r"^0:0[1-5]$"))
+    expect(timer).to_have_text(re.compile(r"^0:(0[1-9]|1[0-5])$"))
     assert_no_axe_violations(page)
     page.get_by_label("Sky").check()
-    expect(page.get_by_role("heading", name="Your score: 100%")).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("heading", name="Your score: 100%")).to_be_visible(timeout=30_000)
     attempt.refresh_from_db()
     assert attempt.passed and not attempt.late

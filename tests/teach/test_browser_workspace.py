@@ -29,12 +29,15 @@ def test_instructor_builds_a_module_with_a_lecture(page, instructor):
     page.get_by_text("Module “Getting started” added.").wait_for()
 
     page.get_by_role("link", name="Add a lecture to Getting started").click()
+    # Until htmx has bound the page, its buttons work as they do without scripts.
+    page.wait_for_load_state()
     page.get_by_label("Title").fill("Welcome")
     page.get_by_label("Text (Markdown)").fill("# Hello\n\n**Welcome** aboard")
     page.get_by_role("button", name="Preview").click()  # htmx swaps the preview in place
     page.locator("#markdown-preview strong", has_text="Welcome").wait_for()
     page.get_by_role("button", name="Save lecture").click()
     page.get_by_text("Lecture added.").wait_for()
+    page.wait_for_load_state()
 
     # Reorder with htmx: the outline is swapped without a page load.
     page.get_by_role("button", name="Move up Getting started").click()
