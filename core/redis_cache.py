@@ -156,6 +156,7 @@ class _NotTried(Exception):
 
 
 _NOTHING = DummyCache("nothing", {})  # what a cache that holds nothing answers
+_calling = threading.local()  # the epoch of the call this thread is making
 
 
 def _guarded(name: str, invalidates: bool = False):
@@ -182,7 +183,8 @@ class ResilientRedisCache(SharedPoolRedisCache):
         )
 
     def make_key(self, key, version=None):
-        return f"{self._epoch()}:{super().make_key(key, version)}"
+        epoch = getattr(_calling, "epoch", None) or self._epoch()
+        return f"{epoch}:{super().make_key(key, version)}"
 
     def _epoch(self) -> str:
         state, now = self._state, time.monotonic()
@@ -208,6 +210,9 @@ class ResilientRedisCache(SharedPoolRedisCache):
     def _run(self, name: str, invalidates: bool, *args, **kwargs):
         state = self._state
         try:
+            # One epoch for all the keys of a call: were it taken per key, the probe after
+            # a failure (the first key) would find the breaker open at the second key.
+            _calling.epoch = self._epoch()
             result = getattr(super(), name)(*args, **kwargs)
         except _NotTried as not_tried:
             if not not_tried.fallback:
@@ -224,6 +229,8 @@ class ResilientRedisCache(SharedPoolRedisCache):
                     state.failed, state.open_until = False, 0.0
                     state.fallback.clear()  # Redis holds the truth again
             return result
+        finally:
+            _calling.epoch = None
         if invalidates:
             # After the transaction that made the change, if any: before it, a rollback
             # would leave the old epoch in place (and the change undone).

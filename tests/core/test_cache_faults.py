@@ -279,3 +279,20 @@ def test_what_a_process_keeps_during_an_outage_follows_changes_made_elsewhere(
     time.sleep(settings.CACHES["default"]["OPTIONS"]["EPOCH_TTL"])
     html = anonymous.get(catalog).content.decode()
     assert "Renamed" in html and course.title not in html
+
+
+def test_after_an_outage_a_call_with_several_keys_finds_redis_again(redis_cache, settings):
+    # The anonymous catalog reads its page and the content version in one call: with no
+    # logged-in visitor to make a call of one key, that call alone must bring Redis back.
+    anonymous, catalog = Client(), reverse("courses:catalog")
+    redis_cache.pause()
+    assert anonymous.get(catalog).status_code == 200
+    redis_cache.resume()
+    redis_cache.flushall()
+    time.sleep(settings.CACHES["default"]["OPTIONS"]["RETRY_AFTER"] + 0.1)
+    assert anonymous.get(catalog).status_code == 200
+    admin = redis.Redis.from_url(redis_cache.url)
+    try:
+        assert admin.dbsize() > 0  # the page, filed in Redis again
+    finally:
+        admin.close()
