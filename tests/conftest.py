@@ -28,6 +28,30 @@ def pytest_configure(config):
             "QUEUES": ["default", "email"],
         }
     }
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    # The session's shared cache, the one the live server uses (tests may swap the default).
+    shared = caches.create_connection("default")
+    post_migrate.connect(
+        partial(_keep_the_cache_epoch, shared),
+        sender=apps.get_app_config("core"),
+        weak=False,
+        dispatch_uid="keep-the-cache-epoch",
+    )
+
+
+def _keep_the_cache_epoch(shared, using, **kwargs):
+    # A transactional test ends by emptying every table, the cache epoch's row with it, and
+    # the next read would make a new epoch. The live server read the old one less than
+    # EPOCH_TTL ago and keeps it that long: its entries and this process's would part ways
+    # (a catalog the server cached would miss a course this process just created). A
+    # site's database is not emptied under it; here the epoch is put back as it was.
+    from core.models import CacheEpoch
+
+    epoch = getattr(getattr(shared, "_state", None), "epoch", None)
+    if epoch is not None:
+        CacheEpoch.objects.using(using).get_or_create(pk=1, defaults={"token": epoch})
 
 
 @pytest.fixture(autouse=True)
