@@ -523,6 +523,14 @@ def test_update_matching_no_row_moves_nothing(committed):
     assert watch.moved() == set()
 
 
+def test_owners_are_read_once_each_whatever_the_models_ordering(student):
+    # Notifications are ordered by date: a DISTINCT that kept the ordering would read an
+    # owner once per row (a bulk "mark all read" would fetch every row's recipient).
+    NotificationFactory.create_batch(3, recipient=student)
+    (rule,) = cache.rules_of(Notification)
+    assert rule.owners_in(Notification.objects.filter(recipient=student)) == [student.pk]
+
+
 def test_update_handing_rows_to_another_owner_through_a_deep_path_moves_both(committed):
     completion, elsewhere = LectureCompletionFactory(), EnrollmentFactory()
     old = LEARNER_VERSIONS.of(completion.enrollment.student_id)
@@ -736,6 +744,19 @@ def test_a_set_null_from_a_deleted_row_moves_the_owners(committed):
     with committed():
         lecture.delete()
     assert watch.moved() == {owner}
+
+
+def test_a_set_null_of_an_ignored_field_moves_nothing(committed):
+    # As a save of that field alone would not: `ignore` holds however a row changes.
+    enrollment = EnrollmentFactory()
+    lecture = LectureFactory(module__course=enrollment.course)
+    Enrollment.objects.filter(pk=enrollment.pk).update(last_lecture=lecture)
+    ignoring = cache.Rule(THINGS, "student_id", frozenset({"last_lecture"}))
+    watch = Watch(THINGS.of(enrollment.student_id))
+    rules = {Enrollment: [*cache.rules_of(Enrollment), ignoring]}
+    with mock.patch.dict(cache._rules, rules), committed():
+        lecture.delete()
+    assert watch.moved() == set()
 
 
 @pytest.mark.parametrize("change", ["add", "remove", "clear", "reverse add"])
