@@ -325,8 +325,6 @@ class TrackedQuerySet(models.QuerySet):
             changed(versions)
         return count
 
-    update.alters_data = True
-
     def bulk_create(self, objs, *args, **kwargs):
         created = super().bulk_create(objs, *args, **kwargs)
         versions = []
@@ -339,5 +337,3 @@ class TrackedQuerySet(models.QuerySet):
             versions += [rule.family.of(owner) for owner in owners]
         changed(versions)
         return created
-
-    bulk_create.alters_data = True

@@ -133,8 +133,7 @@ def renew_epoch() -> str:
     from core.models import CacheEpoch, new_epoch_token
 
     token = new_epoch_token()
-    if not CacheEpoch.objects.filter(pk=1).update(token=token):
-        CacheEpoch.objects.update_or_create(pk=1, defaults={"token": token})
+    CacheEpoch.objects.update_or_create(pk=1, defaults={"token": token})
     for key, state in list(_per_process.items()):
         if key[0] == "state":
             state.read_epoch(token, time.monotonic())
