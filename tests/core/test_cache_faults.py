@@ -318,7 +318,7 @@ def test_a_session_changed_while_redis_hangs_is_read_as_changed_when_it_returns(
     session["stage"] = "second factor checked"
     session.save()  # to the database only; Redis keeps the value before
     redis_cache.resume()
-    time.sleep(1.1)
+    time.sleep(caches["default"].retry_after + 0.1)
     assert SessionStore(session.session_key).load()["stage"] == "second factor checked"
 
 
@@ -355,7 +355,7 @@ def test_what_a_process_kept_in_one_outage_is_never_served_in_the_next(redis_cac
     redis_cache.pause()
     assert course.title in anonymous.get(catalog).content.decode()  # kept in memory
     redis_cache.resume()
-    time.sleep(1.1)
+    time.sleep(caches["default"].retry_after + 0.1)
     anonymous.get(catalog)  # Redis answers again
     course.title = "Renamed between outages"
     course.save()  # the content version moves in Redis, not in this process's memory
@@ -366,19 +366,26 @@ def test_what_a_process_kept_in_one_outage_is_never_served_in_the_next(redis_cac
 def test_after_the_interval_one_call_tries_a_hung_redis_and_the_others_do_not_wait(
     redis_cache, settings
 ):
+    # A one-second socket timeout sets the one try well apart from the others, which only
+    # read the epoch (a database connection each) before they are turned away.
+    default = settings.CACHES["default"]
+    options = {**default["OPTIONS"], "socket_timeout": 1.0}
+    settings.CACHES = {**settings.CACHES, "default": {**default, "OPTIONS": options}}
     backend = caches["default"]
     backend.get("warm")
     redis_cache.pause()
     backend.get("opens-the-breaker")
-    time.sleep(settings.CACHES["default"]["OPTIONS"]["RETRY_AFTER"] + 0.1)
+    time.sleep(options["RETRY_AFTER"] + 0.1)
     start, waits = threading.Barrier(6), []
 
     def read():
         start.wait()
         started = time.monotonic()
-        caches["default"].get("after-the-interval")
-        waits.append(time.monotonic() - started)
-        close_old_connections()
+        try:
+            caches["default"].get("after-the-interval")
+            waits.append(time.monotonic() - started)
+        finally:
+            close_old_connections()
 
     threads = [threading.Thread(target=read) for _ in range(start.parties)]
     for thread in threads:
@@ -386,7 +393,7 @@ def test_after_the_interval_one_call_tries_a_hung_redis_and_the_others_do_not_wa
     for thread in threads:
         thread.join()
     assert len(waits) == start.parties
-    assert sum(wait >= 0.2 for wait in waits) == 1, waits
+    assert sum(wait >= 0.5 for wait in waits) == 1, waits
 
 
 def test_without_the_epoch_the_cache_holds_nothing(redis_cache, settings, monkeypatch):
