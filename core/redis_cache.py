@@ -207,7 +207,7 @@ class ResilientRedisCache(SharedPoolRedisCache):
         return state.epoch
 
     def _run(self, name: str, invalidates: bool, *args, **kwargs):
-        state, outer_epoch = self._state, getattr(_calling, "epoch", None)
+        state = self._state
         try:
             # One epoch for all the keys of a call: were it taken per key, the probe after
             # a failure (the first key) would find the breaker open at the second key.
@@ -229,7 +229,7 @@ class ResilientRedisCache(SharedPoolRedisCache):
                     state.fallback.clear()  # Redis holds the truth again
             return result
         finally:
-            _calling.epoch = outer_epoch  # a call made inside another gives it back
+            _calling.epoch = None
         if invalidates:
             # After the transaction that made the change, if any: before it, a rollback
             # would leave the old epoch in place (and the change undone).
