@@ -133,7 +133,10 @@ def renew_epoch() -> str:
     from core.models import CacheEpoch, new_epoch_token
 
     token = new_epoch_token()
-    CacheEpoch.objects.update_or_create(pk=1, defaults={"token": token})
+    # One UPDATE where the row exists (every renewal but the first); during an outage each
+    # lost invalidation renews.
+    if not CacheEpoch.objects.filter(pk=1).update(token=token):
+        CacheEpoch.objects.update_or_create(pk=1, defaults={"token": token})
     for key, state in list(_per_process.items()):
         if key[0] == "state":
             state.read_epoch(token, time.monotonic())
