@@ -29,6 +29,8 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.db import connection, transaction
 from redis.exceptions import RedisError
 
+from core.breaker import Breaker
+
 logger = logging.getLogger(__name__)
 
 _per_process: dict = {}
@@ -84,9 +86,8 @@ class _ProcessState:
     """What every backend of one process and one Redis location shares."""
 
     name: str
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    open_until: float = 0.0  # time.monotonic(); the breaker is open before it
-    failed: bool = False  # Redis failed and has not answered since
+    breaker: Breaker
+    lock: threading.Lock = field(default_factory=threading.Lock)  # for the epoch
     epoch: str | None = None
     epoch_read_at: float = float("-inf")
     fallback: _Fallback = field(init=False)
@@ -181,7 +182,8 @@ class ResilientRedisCache(SharedPoolRedisCache):
         super().__init__(server, {**params, "OPTIONS": options})
         location = (tuple(self._servers), self.key_prefix)
         self._state = per_process(
-            ("state", location), lambda: _ProcessState(f"cache-fallback-{location}")
+            ("state", location),
+            lambda: _ProcessState(f"cache-fallback-{location}", Breaker(self.retry_after)),
         )
 
     def make_key(self, key, version=None):
@@ -190,22 +192,16 @@ class ResilientRedisCache(SharedPoolRedisCache):
 
     def _epoch(self) -> str:
         state, now = self._state, time.monotonic()
-        breaker_open = probing = False
-        if state.failed:
-            with state.lock:
-                if now < state.open_until:
-                    breaker_open = True
-                else:
-                    # One call tries Redis again; the others keep to the fallback meanwhile.
-                    state.open_until, probing = now + self.retry_after, True
+        failing = state.breaker.failing
+        admitted = state.breaker.admits()  # after a failure, one call an interval
         # Read again before Redis is tried after a failure: another process may have
         # renewed the epoch while this one could not reach Redis.
-        if probing or now - state.epoch_read_at >= self.epoch_ttl:
+        if (failing and admitted) or now - state.epoch_read_at >= self.epoch_ttl:
             try:
                 state.read_epoch(read_epoch(), now)
             except Exception as error:  # a database down, or one not open to this code
                 raise _NotTried(fallback=False) from error
-        if breaker_open:
+        if not admitted:
             raise _NotTried(fallback=True)
         return state.epoch
 
@@ -221,15 +217,11 @@ class ResilientRedisCache(SharedPoolRedisCache):
                 # No epoch means no database: no change committed, so none to invalidate.
                 return getattr(_NOTHING, name)(*args, **kwargs)
         except RedisError as error:
-            with state.lock:
-                if time.monotonic() >= state.open_until:
-                    logger.warning("cache unavailable for %.1f s: %r", self.retry_after, error)
-                state.open_until, state.failed = time.monotonic() + self.retry_after, True
+            if state.breaker.failed():
+                logger.warning("cache unavailable for %.1f s: %r", self.retry_after, error)
         else:
-            if state.failed:
-                with state.lock:
-                    state.failed, state.open_until = False, 0.0
-                    state.fallback.clear()  # Redis holds the truth again
+            if state.breaker.succeeded():
+                state.fallback.clear()  # Redis holds the truth again
             return result
         finally:
             _calling.epoch = None

@@ -89,9 +89,10 @@ def test_replies_are_parsed_by_hiredis(admin_connection):
 def test_a_process_keeps_the_newest_epoch_it_read_and_forgets_its_fallback_with_the_old():
     # Two threads of one process: a read of the epoch that started before another thread
     # renewed it must not put the old epoch back when it finishes last.
+    from core.breaker import Breaker
     from core.redis_cache import _ProcessState
 
-    state = _ProcessState("test-epoch-order")
+    state = _ProcessState("test-epoch-order", Breaker(retry_after=1.0))
     state.read_epoch("renewed", now=10.0)
     state.fallback.set("page", "filed under the renewed epoch")
     state.read_epoch("renewed", now=11.0)
