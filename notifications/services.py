@@ -48,7 +48,9 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
+from redis.exceptions import RedisError
 
+from core.breaker import Breaker
 from mail.services import emails_queue
 from notifications import emails, selectors
 from notifications.models import Delivery, DigestState, Notification, NotificationPreference
@@ -63,6 +65,10 @@ LIVE_BODY_MAX_LENGTH = 500
 
 
 LIVE_SHARDS = 16
+# A hung Redis would cost every live push its socket timeout: a request that notifies, and
+# a bulk action one per user. After a failure this process skips live pushes for a while.
+LIVE_RETRY_AFTER = 1.0
+_live = Breaker(LIVE_RETRY_AFTER)
 
 
 def user_group_name(user_id: int) -> str:
@@ -388,14 +394,10 @@ def live_sessions_check(*, user_id: int) -> None:
 
 
 def _send_session_event(user_id: int, message: dict, why: str) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(user_group_name(user_id), message)
-    except Exception as error:
-        # Each socket re-validates its session on its own every
-        # NOTIFICATIONS_SOCKET_RECHECK_SECONDS: this only makes the close prompt.
+    # Each socket re-validates its session on its own every
+    # NOTIFICATIONS_SOCKET_RECHECK_SECONDS: this only makes the close prompt.
+    error = _live_send([(user_group_name(user_id), message)])
+    if error is not None:
         logger.warning(
             "Channel layer unavailable: sockets of user %s not told of the %s (%r)",
             user_id,
@@ -410,14 +412,30 @@ def _send_unread_count(user_id: int) -> None:
 
 
 def _group_send(messages: list[tuple[str, dict]]) -> None:
+    # The rows are committed and the pages show them; a live push is best effort.
+    error = _live_send(messages)
+    if error is not None:
+        logger.error(
+            "Channel layer unavailable: %d live notification(s) lost", len(messages), exc_info=error
+        )
+
+
+def _live_send(messages: list[tuple[str, dict]]) -> Exception | None:
+    """Send each (group, message); the error that stopped it, if any (the breaker's too)."""
     layer = get_channel_layer()
     if layer is None or not messages:
-        return
+        return None
+    if not _live.admits():
+        return ConnectionError(f"skipped for {LIVE_RETRY_AFTER} s after a failure")
     try:
         async_to_sync(_group_send_all)(layer, messages)
-    except Exception:
-        # The rows are committed and the pages show them; a live push is best effort.
-        logger.exception("Channel layer unavailable: %d live notification(s) lost", len(messages))
+    except (RedisError, OSError) as error:  # the layer's Redis unreachable
+        _live.failed()
+        return error
+    except Exception as error:  # a message it refused: the next one may go
+        return error
+    _live.succeeded()
+    return None
 
 
 async def _group_send_all(layer, messages: list[tuple[str, dict]]) -> None:

@@ -65,6 +65,15 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_live_breaker(monkeypatch):
+    # Kept per process: one test's Redis outage must not skip the next test's live pushes.
+    from core.breaker import Breaker
+    from notifications import services
+
+    monkeypatch.setattr(services, "_live", Breaker(services.LIVE_RETRY_AFTER))
+
+
+@pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     # Uploaded files from one test never leak into another, or into the developer's media.
     settings.MEDIA_ROOT = tmp_path / "media"

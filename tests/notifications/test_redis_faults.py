@@ -11,12 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connection
 from django.utils.module_loading import import_string
 from redis.exceptions import RedisError
 
+from notifications import services
 from notifications.consumers import CLOSE_UNAVAILABLE
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import LIVE_RETRY_AFTER, notify, user_group_name
 from tests.notifications.sockets import socket_for
 from tests.notifications.test_consumer import TIMEOUT, logged_in_client, run
 from tests.redis_server import settings_with_redis
@@ -163,3 +165,53 @@ def test_open_sockets_get_live_events_again_when_redis_returns(redis_layer, stud
 
     run(scenario)
     assert not our_errors(caplog)
+
+
+def test_a_hung_redis_costs_live_pushes_one_timeout_per_interval(redis_layer, student, caplog):
+    def timed_notify(title: str) -> float:
+        started = time.monotonic()
+        notify(recipient=student, kind=ENROLLED, title=title)  # pushed live once committed
+        return time.monotonic() - started
+
+    def scenario() -> tuple[float, float, float]:
+        try:
+            timed_notify("Warm-up")
+            redis_layer.pause()
+            first = timed_notify("First")
+            # A request that notifies, or a bulk action that notifies one user after
+            # another, does not wait on Redis again within the interval: the push is skipped
+            # (and logged lost).
+            skipped = max(timed_notify(f"Skipped {n}") for n in range(5))
+            time.sleep(LIVE_RETRY_AFTER)
+            return first, skipped, timed_notify("Tried again")
+        finally:
+            connection.close()
+
+    # A thread of its own: Playwright may hold an event loop in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first, skipped, tried_again = pool.submit(scenario).result()
+    assert 0.1 < first < ANSWER_WITHIN  # the layer's socket timeout
+    assert skipped < first / 3
+    assert tried_again > first / 3  # one push an interval tries Redis again
+    assert Notification.objects.filter(title__startswith="Skipped").count() == 5
+    assert caplog.text.count("live notification(s) lost") >= 7
+
+
+def test_a_message_the_layer_refuses_does_not_skip_the_next_push(redis_layer, student):
+    # Only Redis and socket errors mean Redis is away; a message the layer cannot encode is
+    # lost alone.
+    client = logged_in_client(student)
+    unencodable = {"type": "unread.count", "unread_count": object()}
+
+    async def scenario():
+        socket = socket_for(client)
+        ok, _ = await socket.connect(timeout=TIMEOUT)
+        assert ok
+        assert (await socket.receive_json_from(timeout=TIMEOUT))["type"] == "unread_count"
+        await sync_to_async(services._group_send)([(user_group_name(student.pk), unencodable)])
+        await sync_to_async(notify)(recipient=student, kind=ENROLLED, title="Next")
+        message = await socket.receive_json_from(timeout=TIMEOUT)
+        assert message["notification"]["title"] == "Next"
+        await socket.disconnect()
+
+    run(scenario)
