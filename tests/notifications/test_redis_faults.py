@@ -191,7 +191,7 @@ def test_a_hung_redis_costs_live_pushes_one_timeout_per_interval(redis_layer, st
     with ThreadPoolExecutor(max_workers=1) as pool:
         first, skipped, tried_again = pool.submit(scenario).result()
     assert 0.1 < first < ANSWER_WITHIN  # the layer's socket timeout
-    assert skipped < first / 3
+    assert skipped < first / 2
     assert tried_again > first / 3  # one push an interval tries Redis again
     assert Notification.objects.filter(title__startswith="Skipped").count() == 5
     assert caplog.text.count("live notification(s) lost") >= 7
