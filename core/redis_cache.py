@@ -162,11 +162,11 @@ _NOTHING = DummyCache("nothing", {})  # what a cache that holds nothing answers
 _calling = threading.local()  # the epoch of the call this thread is making
 
 
-def _guarded(name: str, invalidates: bool = False):
+def _guarded(name: str, invalidates: bool = False, keyed: bool = True):
     # Same name and signature as RedisCache's method, so callers and introspection agree.
     @functools.wraps(getattr(RedisCache, name))
     def method(self, *args, **kwargs):
-        return self._run(name, invalidates, *args, **kwargs)
+        return self._run(name, invalidates, keyed, *args, **kwargs)
 
     return method
 
@@ -205,12 +205,15 @@ class ResilientRedisCache(SharedPoolRedisCache):
             raise _NotTried(fallback=True)
         return state.epoch
 
-    def _run(self, name: str, invalidates: bool, *args, **kwargs):
+    def _run(self, name: str, invalidates: bool, keyed: bool, *args, **kwargs):
         state = self._state
         try:
-            # One epoch for all the keys of a call: were it taken per key, the probe after
-            # a failure (the first key) would find the breaker open at the second key.
-            _calling.epoch = self._epoch()
+            if keyed:
+                # One epoch for all the keys of a call: were it taken per key, the probe
+                # after a failure (the first key) would find the breaker open at the next.
+                _calling.epoch = self._epoch()
+            elif not state.breaker.admits():
+                raise _NotTried(fallback=True)
             result = getattr(super(), name)(*args, **kwargs)
         except _NotTried as not_tried:
             if not not_tried.fallback:
@@ -248,4 +251,5 @@ class ResilientRedisCache(SharedPoolRedisCache):
     set_many = _guarded("set_many", invalidates=True)
     delete = _guarded("delete", invalidates=True)
     delete_many = _guarded("delete_many", invalidates=True)
-    clear = _guarded("clear", invalidates=True)
+    # Every key goes, whatever its epoch: a clear needs no database to read the epoch from.
+    clear = _guarded("clear", invalidates=True, keyed=False)

@@ -423,3 +423,15 @@ def test_a_lost_invalidation_renews_the_epoch_once_its_transaction_commits(redis
         caches["default"].delete("an-entry")
         assert read_epoch() == epoch
     assert read_epoch() != epoch
+
+
+def test_a_clear_empties_redis_without_reading_the_epoch(redis_cache, settings, django_db_blocker):
+    # Clearing removes every key, whatever its epoch: it must not need the database. (The
+    # test suite clears the cache around each test, where database access is blocked.)
+    backend = caches["default"]
+    backend.set("an-entry", "filed")
+    time.sleep(settings.CACHES["default"]["OPTIONS"]["EPOCH_TTL"])  # the epoch kept expires
+    with django_db_blocker.block():
+        backend.clear()
+    assert redis.Redis.from_url(redis_cache.url).dbsize() == 0
+    assert backend.get("an-entry") is None
