@@ -435,3 +435,17 @@ def test_a_clear_empties_redis_without_reading_the_epoch(redis_cache, settings, 
         backend.clear()
     assert redis.Redis.from_url(redis_cache.url).dbsize() == 0
     assert backend.get("an-entry") is None
+
+
+def test_a_clear_while_redis_hangs_keeps_to_the_breaker(redis_cache):
+    backend = caches["default"]
+    backend.get("an-entry")  # the epoch is read while Redis answers
+    redis_cache.pause()
+    backend.get("an-entry")  # waits out the socket timeout and opens the breaker
+    backend.set("kept", "in this process's memory")
+    assert backend.get("kept") == "in this process's memory"
+    started = time.monotonic()
+    backend.clear()
+    # Not one more socket timeout (0.25 s): the clear goes to this process's memory.
+    assert time.monotonic() - started < 0.1
+    assert backend.get("kept") is None
