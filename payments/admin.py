@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -12,6 +13,9 @@ from payments.services import order_refund_request, order_review_accept
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Payment records are written by Stripe's events only; admins look, never edit."""
+
+    # The change page still builds a form to show the fields; Django 6 assumes https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request):
         return False
