@@ -154,7 +154,8 @@ def _numeric(question: GiftQuestion, block: str, where: str) -> None:
     elif ":" in spec:
         value, tolerance = spec.split(":", 1)
         question.numeric_value = _number(value, where)
-        question.numeric_tolerance = abs(_number(tolerance, where))
+        # copy_abs(), unlike abs(), cannot overflow: full_clean() refuses what is too large.
+        question.numeric_tolerance = _number(tolerance, where).copy_abs()
     else:
         question.numeric_value = _number(spec, where)
 

@@ -98,7 +98,9 @@ def gradebook_quiz(*, course: Course, lecture_id: int) -> Quiz | None:
     """The quiz of the course's quiz lecture `lecture_id`, or None (not this course's)."""
     return (
         Quiz.objects.filter(
-            lecture_id=lecture_id,
+            # Not lecture_id: only a lookup on the primary key itself treats an id beyond
+            # the column's range as matching nothing (SQLite would raise OverflowError).
+            lecture__pk=lecture_id,
             lecture__module__course=course,
             lecture__kind=Lecture.Kind.QUIZ,
         )

@@ -7,6 +7,8 @@ A question scores a fraction of its points in [0, 1]. Answers arrive already cle
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from core.numbers import parse_id
+
 SINGLE = "single"
 MULTIPLE = "multiple"
 TRUE_FALSE = "true_false"
@@ -26,9 +28,7 @@ def _as_int(value) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:
-        return int(value.strip())
-    return None
+    return parse_id(value.strip()) if isinstance(value, str) else None
 
 
 def clean_answer(question: dict, value):
@@ -61,12 +61,23 @@ def clean_answer(question: dict, value):
     return None
 
 
+# Wider than any quantity a quiz asks for (6.02e23, 6.6e-34), narrow enough that arithmetic
+# on an answer cannot overflow and writing it out in full ("1e999999999") stays short.
+MAX_NUMBER_EXPONENT = 100
+
+
 def parse_number(text: str) -> Decimal | None:
+    """The number `text` writes, or None: not a number, or one of an absurd magnitude."""
     try:
         number = Decimal(text.strip().replace(" ", ""))
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
+    if not number.is_finite():
+        return None
+    exponents = (number.as_tuple().exponent, number.adjusted())
+    if any(abs(exponent) > MAX_NUMBER_EXPONENT for exponent in exponents):
+        return None
+    return number
 
 
 def question_fraction(question: dict, answer) -> Fraction:

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from core.numbers import parse_id
 from courses import selectors
 from courses.forms import CatalogFilterForm
 from courses.page_cache import cache_for_anonymous
@@ -40,9 +41,10 @@ def catalog_page_key(request) -> str | None:
     canonical = {name: str(value) for name, value in filters.items() if value}
     page = request.GET.get("page", "")
     if page:
-        if not (page.isdigit() and str(int(page)) == page):
+        number = parse_id(page)
+        if number is None or str(number) != page:
             return None
-        if not 1 <= int(page) <= MAX_CACHED_CATALOG_PAGE:
+        if not 1 <= number <= MAX_CACHED_CATALOG_PAGE:
             return None
         canonical["page"] = page
     if any(len(values) > 1 for _name, values in request.GET.lists()):

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.numbers import parse_id
 from core.uploads import (
     IMAGE_EXTENSIONS,
     VIDEO_EXTENSIONS,
@@ -50,10 +51,10 @@ class IdListField(forms.Field):
             raise ValidationError(self.error_messages["too_many"], code="too_many")
         ids = []
         for item in values:
-            item = str(item).strip()
-            if not item.isascii() or not item.isdigit() or len(item) > 18:
+            item = parse_id(str(item).strip())
+            if item is None:
                 raise ValidationError(self.error_messages["invalid"], code="invalid")
-            ids.append(int(item))
+            ids.append(item)
         return ids
 
 

@@ -22,6 +22,7 @@ from assessment import authoring
 from assessment.models import Question, Quiz
 from assessment.selectors import quiz_gift_export
 from assessment.services import quiz_gift_import
+from core.numbers import parse_id
 from courses.models import Lecture
 from teaching.forms import MoveForm
 from teaching.quiz_forms import (
@@ -78,9 +79,10 @@ def _moved_focus(request, questions) -> dict | None:
     """`?moved=12-down` after a move without JavaScript: focus that button again (the URL's
     fragment names it too; the `autofocus` is for browsers that only scroll there)."""
     pk, _sep, control = request.GET.get("moved", "").partition("-")
-    if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
+    question_id = parse_id(pk)
+    if question_id is None:
         return None
-    return _focus_target([question.pk for question in questions], int(pk), control)
+    return _focus_target([question.pk for question in questions], question_id, control)
 
 
 def _editor(request, course, lecture, *, settings_form=None, import_form=None, status=200):

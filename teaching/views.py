@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.numbers import parse_id
 from core.storage import CloudinaryStorageError
 from courses.markdown import render_markdown
 from courses.models import Course, Lecture, Module
@@ -100,9 +101,10 @@ def _focus_from_query(request, modules) -> dict | None:
     """`?focus=lecture-12-down` after a change without JavaScript: focus that control."""
     kind, _sep, rest = request.GET.get("focus", "").partition("-")
     pk, _sep, control = rest.partition("-")
-    if kind not in ("module", "lecture") or not (pk.isascii() and pk.isdigit()) or len(pk) > 18:
+    row_id = parse_id(pk)
+    if kind not in ("module", "lecture") or row_id is None:
         return None
-    return _focus_target(modules, kind, int(pk), control)
+    return _focus_target(modules, kind, row_id, control)
 
 
 def _workspace_or_outline(request, course, *, kind: str = "", pk: int = 0, control: str = ""):

@@ -101,6 +101,22 @@ def test_numeric_within_tolerance(quiz, grade):
     assert grade(question, "Infinity") == "0.00"
 
 
+@pytest.mark.parametrize("answer", ["1e1000000", "-1e1000000", "1E+999999999999999999", "1e-101"])
+def test_numbers_of_absurd_magnitude_are_no_answers(quiz, grade, answer):
+    # Once a decimal.Overflow (a 500) in grading, and a number a billion digits long to
+    # write out in the gradebook.
+    question = numeric(quiz, "3.14", "1000")
+    assert grade(question, answer) == "0.00"
+    assert grade(question, "1.5e2") == "100.00"
+
+
+@pytest.mark.parametrize("answer", ["²", "①", "¹²", ["⁵"]])
+def test_a_choice_id_of_other_digits_is_no_answer(quiz, grade, answer):
+    # str.isdigit() takes them and int() does not: once a ValueError (a 500).
+    assert grade(single(quiz), answer) == "0.00"
+    assert grade(multiple(quiz), answer) == "0.00"
+
+
 def test_numeric_exact_without_tolerance(quiz, grade):
     question = numeric(quiz, "42")
     assert grade(question, "42") == "100.00"

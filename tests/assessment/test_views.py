@@ -159,6 +159,16 @@ def test_a_bad_number_is_shown_on_its_field_and_not_submitted(taker, url, quiz):
     assert attempt.submitted_at is None
 
 
+def test_a_number_too_large_to_grade_is_shown_on_its_field(taker, url, quiz):
+    question = numeric(quiz, "3.5", order=1)
+    attempt = start(taker, url)
+    response = taker.post(f"{url}attempts/{attempt.pk}/", {f"q{question.pk}": "1e1000000"})
+    assert response.status_code == 400
+    assert f'id="q{question.pk}-errors"' in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None
+
+
 def test_another_students_attempt_is_not_found(taker, url, quiz, course):
     other = StudentFactory()
     EnrollmentFactory(student=other, course=course)

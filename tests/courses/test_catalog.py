@@ -165,6 +165,9 @@ def test_pagination_keeps_the_filters(client, many_free_beginner_courses):
         ({"page": "-1"}, "Page 2 of 2"),
         ({"page": "99999"}, "Page 2 of 2"),
         ({"page": "1e9"}, "Page 1 of 2"),
+        # Digits to str.isdigit() but not to int() (once a 500 for anonymous visitors).
+        ({"page": "²"}, "Page 1 of 2"),
+        ({"page": "①"}, "Page 1 of 2"),
     ],
 )
 def test_bad_page_numbers_show_a_real_page(client, many_free_beginner_courses, params, page_shown):

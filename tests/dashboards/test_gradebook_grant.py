@@ -86,6 +86,15 @@ def test_students_and_other_instructors_cannot_grant(client, school, who):
     assert grants() == before
 
 
+def test_a_lecture_id_beyond_any_column_is_not_found(client, school):
+    # Once an OverflowError (a 500) on SQLite, where the id was looked up as a foreign key.
+    client.force_login(school.instructor)
+    huge = 2**64
+    assert client.get(url(school.course, f"quizzes/{huge}/")).status_code == 404
+    response = client.post(url(school.course, f"quizzes/{huge}/grant/"), {"student": school.bob.pk})
+    assert response.status_code == 404
+
+
 def test_a_quiz_of_another_course_cannot_be_granted_through_this_one(client, school):
     before = grants()
     client.force_login(school.instructor)

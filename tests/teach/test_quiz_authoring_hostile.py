@@ -176,6 +176,7 @@ def test_huge_settings_are_form_errors(teacher, lecture, quiz, data):
         # A range too large for decimal arithmetic (it raised decimal.Overflow once).
         ("Q{#1e999999999..2e999999999}", "is too large"),
         ("Q{#1e999999999:1}", "Question 1:"),  # read, but no question can hold it
+        ("Q{#1:1e1000000}", "Question 1:"),  # its tolerance too (abs() overflowed once)
         ("Q{#1..}", "is not a number"),
         ("{", "no answer block"),
         ("}{", "no answer block"),
