@@ -162,6 +162,11 @@ def _event_of(payload: str) -> dict | None:
         return None
     if not isinstance(event, dict):
         return None
+    try:
+        # A lone surrogate ("\\ud800") parses, but no database stores it; Stripe sends none.
+        json.dumps(event, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return None
     data = event.get("data")
     if not (
         isinstance(event.get("id"), str)

@@ -257,6 +257,8 @@ def _event_body(**changes) -> str:
     [
         _event_body(id="evt_\u0000"),
         _event_body(data={"object": {"description": "a\u0000b"}}),
+        _event_body(id="evt_\ud800"),
+        _event_body(data={"object": {"description": "a\udfffb"}}),
         _event_body(id="evt_" + "x" * 300),
         _event_body(type="charge." + "x" * 200),
         _event_body(id=""),
@@ -265,7 +267,16 @@ def _event_body(**changes) -> str:
         + "]" * 100_000
         + "}}",
     ],
-    ids=["nul-in-id", "nul-in-object", "long-id", "long-type", "empty-id", "deep-json"],
+    ids=[
+        "nul-in-id",
+        "nul-in-object",
+        "lone-surrogate-in-id",
+        "lone-surrogate-in-object",
+        "long-id",
+        "long-type",
+        "empty-id",
+        "deep-json",
+    ],
 )
 def test_a_signed_but_malformed_body_is_a_400_recorded_once(client, order, body):
     first = _signed_post(client, body)
