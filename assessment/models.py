@@ -159,16 +159,18 @@ class Question(models.Model):
             raise ValidationError({"numeric_value": _("A numeric question needs a value.")})
         if self.kind == self.Kind.TRUE_FALSE and self.true_false_answer is None:
             raise ValidationError({"true_false_answer": _("Say whether the statement is true.")})
-        if self.kind == self.Kind.SHORT_ANSWER:
-            answers = self.accepted_answers
-            if (
-                not isinstance(answers, list)
-                or not answers
-                or not all(isinstance(a, str) and a.strip() for a in answers)
-            ):
-                raise ValidationError(
-                    {"accepted_answers": _("List at least one accepted answer, as text.")}
-                )
+        answers = self.accepted_answers
+        if answers is None:  # the admin's box left empty
+            self.accepted_answers = answers = []
+        # Every kind, not only short answers: the quiz, the editor and the export read it.
+        if not isinstance(answers, list) or not all(
+            isinstance(a, str) and a.strip() for a in answers
+        ):
+            raise ValidationError({"accepted_answers": _("List the accepted answers as text.")})
+        if self.kind == self.Kind.SHORT_ANSWER and not answers:
+            raise ValidationError(
+                {"accepted_answers": _("List at least one accepted answer, as text.")}
+            )
 
 
 class Choice(models.Model):

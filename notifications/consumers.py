@@ -279,7 +279,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             message = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: "[" * 1000 nests too deep
             return  # malformed: ignored
         if not isinstance(message, dict):
             return

@@ -62,6 +62,51 @@ def test_a_question_with_its_choices_is_written_in_the_admin(admin_client, quiz)
     ]
 
 
+def _question_change(admin_client, question, accepted_answers: str):
+    return admin_client.post(
+        reverse("admin:assessment_question_change", args=[question.pk]),
+        {
+            "quiz": question.quiz_id,
+            "order": "0",
+            "kind": question.kind,
+            "text": question.text,
+            "points": "1",
+            "true_false_answer": "true",
+            "numeric_tolerance": "0",
+            "accepted_answers": accepted_answers,
+            "choices-TOTAL_FORMS": "0",
+            "choices-INITIAL_FORMS": "0",
+        },
+    )
+
+
+@pytest.mark.parametrize("accepted_answers", ["5", "true", '"abc"', "[1, null]", "NaN", "[NaN]"])
+def test_accepted_answers_that_are_not_a_list_of_text_are_refused(
+    admin_client, quiz, accepted_answers
+):
+    # Once saved for a choice question, they made the quiz's start, the question's editor
+    # and the GIFT export fail (a 500 each).
+    question = Question.objects.create(
+        quiz=quiz, kind="true_false", text="T?", true_false_answer=True
+    )
+    response = _question_change(admin_client, question, accepted_answers)
+    assert response.status_code == 200
+    assert "List the accepted answers as text." in response.content.decode()
+    question.refresh_from_db()
+    assert question.accepted_answers == []
+
+
+def test_an_empty_accepted_answers_box_saves_none(admin_client, quiz):
+    # The form reads an empty box as null, which the column refuses (once a 500).
+    question = Question.objects.create(
+        quiz=quiz, kind="true_false", text="T?", true_false_answer=True
+    )
+    response = _question_change(admin_client, question, "")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    question.refresh_from_db()
+    assert question.accepted_answers == []
+
+
 def test_a_quiz_only_goes_on_a_quiz_lecture(admin_client, lectures):
     text_lecture = lectures[0]
     response = admin_client.post(

@@ -378,7 +378,17 @@ def test_malformed_messages_are_ignored(student):
     async def scenario():
         socket = await connected(client)
         await socket.receive_json_from(timeout=TIMEOUT)
-        for text in ("not json", "[1, 2]", '"ping"', "{}", '{"type": "shout"}', "null", "{"):
+        too_deep = "[" * 1000  # within the size limit; once an uncaught RecursionError
+        for text in (
+            "not json",
+            "[1, 2]",
+            '"ping"',
+            "{}",
+            '{"type": "shout"}',
+            "null",
+            "{",
+            too_deep,
+        ):
             await socket.send_to(text_data=text)
         assert await socket.receive_nothing(timeout=0.2)
         await socket.send_json_to({"type": "ping"})  # still alive
