@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -31,8 +31,31 @@ class CategoryAdmin(admin.ModelAdmin):
         return obj._course_total
 
 
+class OrderedInlineFormSet(forms.BaseInlineFormSet):
+    """Rows that unique (parent, order) keeps apart, whose orders an admin may swap.
+
+    Django saves the rows one at a time, so a swap (or taking a deleted row's place) would
+    break the constraint halfway. The rows that move or go first step past the last order
+    in use; the form's validation has already refused two rows with one order.
+    """
+
+    def save_existing_objects(self, commit=True):
+        stepping_aside = [
+            form.instance.pk
+            for form in self.initial_forms
+            if form in self.deleted_forms or "order" in form.changed_data
+        ]
+        if commit and stepping_aside:
+            rows = self.model._default_manager.filter(**{self.fk.name: self.instance})
+            last = rows.aggregate(last=Max("order"))["last"] or 0
+            for offset, pk in enumerate(stepping_aside, start=1):
+                rows.filter(pk=pk).update(order=last + offset)
+        return super().save_existing_objects(commit)
+
+
 class ModuleInline(admin.TabularInline):
     model = Module
+    formset = OrderedInlineFormSet
     fields = ["title", "order", "is_published"]
     ordering = ["order", "id"]
     extra = 0
@@ -221,6 +244,7 @@ class LectureInlineForm(forms.ModelForm):
 class LectureInline(admin.TabularInline):
     model = Lecture
     form = LectureInlineForm
+    formset = OrderedInlineFormSet
     fields = ["title", "order", "kind", "is_published", "is_free_preview", "duration_seconds"]
     ordering = ["order", "id"]
     extra = 0

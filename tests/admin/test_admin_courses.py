@@ -156,6 +156,54 @@ def test_module_page_lists_its_lectures_in_order(admin_client):
     assert html.index("First") < html.index("Second")
 
 
+@pytest.mark.django_db
+def test_swapping_two_modules_in_the_course_page_keeps_the_order_unique(admin_client):
+    # Saved one at a time, the first module took the second's order: an IntegrityError once.
+    course = CourseFactory()
+    first = ModuleFactory(course=course, order=0, title="First")
+    second = ModuleFactory(course=course, order=1, title="Second")
+    url = f"/admin/courses/course/{course.pk}/change/"
+    page = admin_client.get(url)
+    response = admin_client.post(
+        url, admin_form_data(page, **{"modules-0-order": "1", "modules-1-order": "0"})
+    )
+    assert response.status_code == 302
+    assert list(course.modules.order_by("order").values_list("title", flat=True)) == [
+        "Second",
+        "First",
+    ]
+    assert {first.pk, second.pk} == set(course.modules.values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_lecture_takes_the_order_of_one_deleted_in_the_same_save(admin_client):
+    module = ModuleFactory()
+    LectureFactory(module=module, order=0, title="Kept")
+    LectureFactory(module=module, order=1, title="Moved")
+    LectureFactory(module=module, order=2, title="Deleted")
+    url = f"/admin/courses/module/{module.pk}/change/"
+    page = admin_client.get(url)
+    changes = {"lectures-1-order": "2", "lectures-2-DELETE": "on"}
+    response = admin_client.post(url, admin_form_data(page, **changes))
+    assert response.status_code == 302
+    assert list(module.lectures.order_by("order").values_list("title", "order")) == [
+        ("Kept", 0),
+        ("Moved", 2),
+    ]
+
+
+@pytest.mark.django_db
+def test_two_modules_given_one_order_are_a_form_error(admin_client):
+    course = CourseFactory()
+    ModuleFactory(course=course, order=0)
+    ModuleFactory(course=course, order=1)
+    url = f"/admin/courses/course/{course.pk}/change/"
+    page = admin_client.get(url)
+    response = admin_client.post(url, admin_form_data(page, **{"modules-1-order": "0"}))
+    assert response.status_code == 200
+    assert sorted(course.modules.values_list("order", flat=True)) == [0, 1]
+
+
 def lecture_data(module, **extra):
     return {
         "module": module.pk,
