@@ -62,7 +62,8 @@ def clean_answer(question: dict, value):
 
 
 # Wider than any quantity a quiz asks for (6.02e23, 6.6e-34), narrow enough that arithmetic
-# on an answer cannot overflow and writing it out in full ("1e999999999") stays short.
+# on an answer cannot overflow and writing it out in full ("1e999999999") stays short (its
+# digits are bounded by the answer's length).
 MAX_NUMBER_EXPONENT = 100
 
 
@@ -72,10 +73,7 @@ def parse_number(text: str) -> Decimal | None:
         number = Decimal(text.strip().replace(" ", ""))
     except InvalidOperation:
         return None
-    if not number.is_finite():
-        return None
-    exponents = (number.as_tuple().exponent, number.adjusted())
-    if any(abs(exponent) > MAX_NUMBER_EXPONENT for exponent in exponents):
+    if not number.is_finite() or abs(number.adjusted()) > MAX_NUMBER_EXPONENT:
         return None
     return number
 

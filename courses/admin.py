@@ -40,10 +40,11 @@ class OrderedInlineFormSet(forms.BaseInlineFormSet):
     """
 
     def save_existing_objects(self, commit=True):
+        deleted = self.deleted_forms
         stepping_aside = [
             form.instance.pk
             for form in self.initial_forms
-            if form in self.deleted_forms or "order" in form.changed_data
+            if form in deleted or "order" in form.changed_data
         ]
         if commit and stepping_aside:
             rows = self.model._default_manager.filter(**{self.fk.name: self.instance})
