@@ -1,4 +1,4 @@
-"""Test helper: a WebSocket to ws/notifications/ through the project's full ASGI stack."""
+"""Test helper: a WebSocket through the project's full ASGI stack."""
 
 from channels.testing import WebsocketCommunicator
 
@@ -12,11 +12,13 @@ def socket_for(
     host: bytes = b"testserver",
     scheme: str = "ws",
     headers: list | None = None,
+    path: str = "/ws/notifications/",
 ) -> WebsocketCommunicator:
     """The origin check and session auth run as in production.
 
     `client` is a Django test client; its session cookie authenticates the socket. `origin`
-    None sends no Origin header; `scheme` "wss" is a secure connection; `headers` are added.
+    None sends no Origin header; `scheme` "wss" is a secure connection; `headers` are added;
+    `path` is the socket's path.
     """
     sent = [(b"host", host)]
     if origin is not None:
@@ -28,4 +30,4 @@ def socket_for(
     async def with_scheme(scope, receive, send):
         return await application({**scope, "scheme": scheme}, receive, send)
 
-    return WebsocketCommunicator(with_scheme, "/ws/notifications/", headers=sent)
+    return WebsocketCommunicator(with_scheme, path, headers=sent)

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import json
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -87,6 +88,20 @@ def test_a_foreign_origin_is_refused(student):
         assert not ok
 
     run(scenario)
+
+
+@pytest.mark.parametrize("path", ["/ws/elsewhere/", "/ws/", "/", "/ws/notifications/x/"])
+def test_a_socket_to_any_other_path_is_refused_without_a_server_error(student, path, caplog):
+    client = logged_in_client(student)
+
+    async def scenario():
+        socket = socket_for(client, path=path)
+        ok, _ = await socket.connect()
+        assert not ok
+        await socket.wait()  # the application ends without raising
+
+    run(scenario)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 def test_connect_sends_the_current_unread_count(student):
