@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Role, User
 from accounts.services import user_active_check, user_active_set, user_role_check, user_role_set
+from core.admin import ForgedKeysRefused
 
 admin.site.site_header = _("Edu Sphere administration")
 admin.site.site_title = _("Edu Sphere administration")
@@ -98,7 +99,7 @@ admin.site.unregister(Authenticator)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ForgedKeysRefused, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
     inlines = [EmailAddressInline, AuthenticatorInline]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from assessment.models import Attempt, Choice, ExtraAttempt, Question, Quiz
+from core import admin as core_admin
 
 
 class QuestionInline(admin.StackedInline):
@@ -11,7 +12,7 @@ class QuestionInline(admin.StackedInline):
 
 
 @admin.register(Quiz)
-class QuizAdmin(admin.ModelAdmin):
+class QuizAdmin(core_admin.ModelAdmin):
     list_display = ["lecture", "pass_mark", "attempts_allowed", "time_limit_seconds", "draw_count"]
     list_select_related = ["lecture"]
     search_fields = ["lecture__title", "lecture__module__course__title"]
@@ -26,7 +27,7 @@ class ChoiceInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(core_admin.ModelAdmin):
     list_display = ["__str__", "quiz", "kind", "order", "points"]
     list_filter = ["kind"]
     list_select_related = ["quiz__lecture"]
@@ -43,7 +44,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attempt)
-class AttemptAdmin(admin.ModelAdmin):
+class AttemptAdmin(core_admin.ModelAdmin):
     """Attempts are a record: read only."""
 
     list_display = ["student", "quiz", "started_at", "submitted_at", "score", "passed", "counted"]
@@ -59,7 +60,7 @@ class AttemptAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExtraAttempt)
-class ExtraAttemptAdmin(admin.ModelAdmin):
+class ExtraAttemptAdmin(core_admin.ModelAdmin):
     list_display = ["student", "quiz", "granted_by", "created_at"]
     list_select_related = ["student", "quiz__lecture", "granted_by"]
     autocomplete_fields = ["quiz", "student"]

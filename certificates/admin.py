@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certificates import services
 from certificates.models import Certificate
+from core import admin as core_admin
 from core.sites import absolute_url
 
 
@@ -46,7 +47,7 @@ class CertificateAdminForm(forms.ModelForm):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(core_admin.ModelAdmin):
     form = CertificateAdminForm
     list_display = ["name", "course_title", "student", "issued_at", "status"]
     list_filter = ["revocation", "issued_at"]

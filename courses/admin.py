@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import Role
+from core import admin as core_admin
 from courses.models import (
     Category,
     Course,
@@ -18,7 +19,7 @@ from courses.video import VideoProvider, parse_video_url
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(core_admin.ModelAdmin):
     list_display = ["name", "slug", "course_total"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -122,7 +123,7 @@ STATISTICS_FIELDS = (
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(core_admin.ModelAdmin):
     form = CourseAdminForm
     list_display = [
         "title",
@@ -253,7 +254,7 @@ class LectureInline(admin.TabularInline):
 
 
 @admin.register(Module)
-class ModuleAdmin(admin.ModelAdmin):
+class ModuleAdmin(core_admin.ModelAdmin):
     list_display = ["title", "course", "order", "is_published"]
     list_select_related = ["course"]
     list_filter = ["is_published", "course__category"]
@@ -318,7 +319,7 @@ class LectureAdminForm(forms.ModelForm):
 
 
 @admin.register(Lecture)
-class LectureAdmin(admin.ModelAdmin):
+class LectureAdmin(core_admin.ModelAdmin):
     form = LectureAdminForm
     list_display = ["title", "module", "course", "order", "kind", "is_published", "is_free_preview"]
     list_select_related = ["module__course"]

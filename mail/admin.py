@@ -2,12 +2,13 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core import admin as core_admin
 from mail import services
 from mail.models import Email
 
 
 @admin.register(Email)
-class EmailAdmin(admin.ModelAdmin):
+class EmailAdmin(core_admin.ModelAdmin):
     """Sent and failed emails, read only; a failed one can be sent again."""
 
     list_display = ["subject", "to_address", "kind", "status", "attempts", "created_at", "sent_at"]

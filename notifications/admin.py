@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core import admin as core_admin
 from notifications.models import Notification, NotificationPreference
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(core_admin.ModelAdmin):
     list_display = ["title", "recipient", "kind", "created_at", "read_at"]
     list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "recipient__email"]
@@ -20,7 +21,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(core_admin.ModelAdmin):
     list_display = ["user", "kind", "delivery", "updated_at"]
     list_filter = ["kind", "delivery"]
     search_fields = ["user__email"]

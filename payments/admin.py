@@ -6,12 +6,13 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core import admin as core_admin
 from payments.models import Order, StripeEvent
 from payments.selectors import refund_previews
 from payments.services import order_refund_request, order_review_accept
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(core_admin.ModelAdmin):
     """Payment records are written by Stripe's events only; admins look, never edit."""
 
     # The change page still builds a form to show the fields; Django 6 assumes https.

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core import admin as core_admin
 from courses.models import Course
 from progress import services
 from progress.models import Announcement, Enrollment, LectureCompletion, Review
@@ -27,7 +28,7 @@ class EnrollmentAdminForm(forms.ModelForm):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(core_admin.ModelAdmin):
     form = EnrollmentAdminForm
     list_display = ["student", "course", "status", "source", "enrolled_at", "completed_at"]
     list_filter = ["status", "source", "enrolled_at"]
@@ -75,7 +76,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(LectureCompletion)
-class LectureCompletionAdmin(admin.ModelAdmin):
+class LectureCompletionAdmin(core_admin.ModelAdmin):
     list_display = ["enrollment", "lecture", "completed_at"]
     raw_id_fields = ["enrollment", "lecture"]
     list_select_related = ["enrollment__student", "enrollment__course", "lecture"]
@@ -83,7 +84,7 @@ class LectureCompletionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(core_admin.ModelAdmin):
     list_display = ["course", "student", "rating", "is_visible", "created_at"]
     list_filter = ["is_visible", "rating"]
     search_fields = ["course__title", "student__email", "text"]
@@ -110,7 +111,7 @@ class ReviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
+class AnnouncementAdmin(core_admin.ModelAdmin):
     """Announcements as posted and how far their delivery got (read only: posting notifies
     every student, so it happens in the workspace, through the service)."""
 
