@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -50,8 +50,9 @@ class OrderedInlineFormSet(forms.BaseInlineFormSet):
         if commit and stepping_aside:
             rows = self.model._default_manager.filter(**{self.fk.name: self.instance})
             last = rows.aggregate(last=Max("order"))["last"] or 0
-            for offset, pk in enumerate(stepping_aside, start=1):
-                rows.filter(pk=pk).update(order=last + offset)
+            # One UPDATE: distinct orders stay distinct, all past the last (as the workspace's
+            # reordering does).
+            rows.filter(pk__in=stepping_aside).update(order=F("order") + last + 1)
         return super().save_existing_objects(commit)
 
 
