@@ -44,8 +44,8 @@ RECENT_REVIEWS = 5
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=12, decimal_places=2)
-# Orders whose money counts: paid, and refunded (net of what was refunded). Orders needing
-# review are left out until an admin settles them.
+# Orders whose money counts: paid, and refunded (net of what was refunded), once their payment
+# is recorded. Orders needing review are left out until an admin settles them.
 REVENUE_STATUSES = [Order.Status.PAID, Order.Status.REFUNDED]
 
 
@@ -192,7 +192,9 @@ def admin_dashboard(*, range_key: str, now: datetime | None = None) -> AdminDash
     )
     period_enrollments = active.filter(enrolled_at__gte=start) if start else active
 
-    revenue_orders = Order.objects.filter(status__in=REVENUE_STATUSES)
+    # A refund can reach the webhook before the payment it undoes: until that payment is
+    # recorded the order has no paid_at (no month) and no paid amount to net it against.
+    revenue_orders = Order.objects.filter(status__in=REVENUE_STATUSES, paid_at__isnull=False)
     if start:
         revenue_orders = revenue_orders.filter(paid_at__gte=start)
     revenue_orders = revenue_orders.annotate(cur=_order_currency())

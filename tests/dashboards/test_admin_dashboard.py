@@ -209,6 +209,24 @@ def test_empty_dashboard_renders(client, admin_user):
     assert "No data for this period." in html
 
 
+def test_a_refund_recorded_before_its_payment_is_not_revenue_yet(client, admin_user):
+    """A full refund that reached the webhook before the payment leaves the dashboard whole."""
+    # What a charge.refunded event arriving before checkout.session.completed leaves: a
+    # refunded order with no payment recorded yet.
+    OrderFactory(
+        status=Order.Status.REFUNDED,
+        paid_at=None,
+        refunded_amount=Decimal("49.00"),
+        refunded_at=timezone.now(),
+    )
+
+    assert admin_dashboard(range_key="all").revenue == []
+    client.force_login(admin_user)
+    response = client.get("/admin/?range=all")
+    assert response.status_code == 200
+    assert "-49.00" not in response.content.decode()
+
+
 def _more_activity(count):
     courses = [CourseFactory(price=Decimal("20.00"), currency=cur) for cur in ("usd", "eur", "gbp")]
     now = timezone.now()
