@@ -89,7 +89,19 @@ class OrderAdmin(ReadOnlyAdmin):
         permissions=["refund"],
     )
     def accept_review(self, request, queryset):
-        accepted = sum(order_review_accept(order_id=order.pk) for order in queryset)
+        accepted = 0
+        for order in queryset:
+            # Each order is accepted in its own transaction: one that cannot be (its course
+            # closed meanwhile) stays flagged and the others are still accepted.
+            try:
+                accepted += order_review_accept(order_id=order.pk)
+            except ValidationError as exc:
+                self.message_user(
+                    request,
+                    _("Order #%(id)s was not accepted: %(error)s")
+                    % {"id": order.pk, "error": " ".join(exc.messages)},
+                    messages.ERROR,
+                )
         self.message_user(
             request,
             ngettext(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from notifications.models import Notification
 from payments.models import Order, StripeEvent
 from progress.models import Enrollment
-from tests.factories import StudentFactory
+from tests.factories import CourseFactory, StudentFactory
 from tests.fakes.stripe_server import build_event
 from tests.payments.helpers import post_event, start_checkout
 
@@ -197,6 +197,43 @@ def test_accepting_review_leaves_orders_that_need_none_alone(client, admin_user,
 
     assert "0 orders accepted" in response.content.decode()
     assert Order.objects.get(pk=paid_order.pk).status == "paid"
+
+
+def test_accepting_a_payment_for_a_closed_course_is_reported_and_the_others_are_accepted(
+    client, admin_user, paid_course, fake_stripe, student
+):
+    """A flagged payment for a course that closed is named in an error; the rest are accepted."""
+    # Listed newest first: the other order, older, is accepted after the closed course's.
+    other_course = CourseFactory(title="Flask Basics", price=Decimal("49.00"), currency="usd")
+    other = start_checkout(client, StudentFactory(), other_course)
+    overpaid = fake_stripe.session_completed_event(other.stripe_session_id)
+    overpaid["data"]["object"]["amount_total"] = 9900
+    post_event(client, overpaid)
+    order = start_checkout(client, student, paid_course)
+    paid_course.status = "archived"
+    paid_course.save()
+    post_event(client, fake_stripe.session_completed_event(order.stripe_session_id))
+    order.refresh_from_db()
+    other.refresh_from_db()
+    assert (order.status, other.status) == ("needs_review", "needs_review")
+    assert "no longer open" in order.failure_reason
+    client.force_login(admin_user)
+    client.raise_request_exception = False
+
+    response = client.post(
+        CHANGELIST,
+        {"action": "accept_review", "_selected_action": [order.pk, other.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"Order #{order.pk} was not accepted: This course is not open for enrollment." in html
+    assert "1 order accepted" in html
+    order.refresh_from_db()
+    assert order.status == "needs_review"
+    assert not Enrollment.objects.filter(student=student).exists()
+    assert Order.objects.get(pk=other.pk).status == "paid"
 
 
 @pytest.fixture
