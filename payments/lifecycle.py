@@ -85,6 +85,8 @@ TRANSITIONS: dict[tuple[str, Event], Step] = {
     # Stripe's word that the money arrived still counts after a failure, expiry or cancel.
     **_unpaid(Status.FAILED),
     **_unpaid(Status.EXPIRED),
+    # A delayed payment (bank debit) whose completion reached us after the order went stale.
+    (Status.EXPIRED, Event.PAYMENT_FAILED): Step(Status.FAILED, (Effect.NOTIFY_FAILED,)),
     **_unpaid(Status.CANCELLED),
     (Status.PAID, Event.REFUNDED_FULL): _REFUND_ACCESS,
     (Status.PAID, Event.REFUNDED_PARTIAL): _refund_partial(Status.PAID),

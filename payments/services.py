@@ -376,11 +376,28 @@ def _fulfil(order_id: int, session: dict, test_checkout: bool = False) -> tuple[
     if session.get("payment_status") != "paid":
         # Completed but "unpaid" means a delayed method (bank debit): async_payment_succeeded
         # brings the same session again once it is paid.
+        _record_payment_in_flight(order, session)
         return order, False
     problem = _payment_mismatch(order, session)
     facts = Facts(session=session, problem=problem, test_checkout=test_checkout)
     event = Event.PAID_MISMATCHED if problem else Event.PAID
     return order, order_apply(order=order, event=event, facts=facts)
+
+
+def _record_payment_in_flight(order: Order, session: dict) -> None:
+    """Note the payment of the order's own completed session, still on its way (days, for a
+    bank debit): a completed session no longer expires at Stripe, so the order is not stale
+    (orders_expire_stale). Its status waits for Stripe's word on the money."""
+    intent_id = _payment_intent_id(session)
+    if (
+        order.status == Order.Status.PENDING
+        and session.get("status") == "complete"
+        and session.get("id") == order.stripe_session_id
+        and intent_id
+        and not order.stripe_payment_intent_id
+    ):
+        order.stripe_payment_intent_id = intent_id[:255]
+        order.save(update_fields=["stripe_payment_intent_id", "updated_at"])
 
 
 def order_review_accept(*, order_id: int) -> bool:
@@ -400,10 +417,14 @@ def orders_expire_stale(*, student=None, now: datetime | None = None) -> int:
     Each goes through the lifecycle under its row lock, one at a time: an order paid since
     it was listed is paid now, and the table has nothing for (paid, session_expired). A
     payment that still arrives for an expired order is taken (expired --paid--> paid).
+    An order whose session was completed with a delayed method (its payment intent is
+    recorded) is left pending: Stripe's word on that payment will end it.
     """
     now = now or timezone.now()
     stale = Order.objects.filter(
-        status=Order.Status.PENDING, created_at__lt=now - pending_order_lifetime()
+        status=Order.Status.PENDING,
+        created_at__lt=now - pending_order_lifetime(),
+        stripe_payment_intent_id="",
     )
     if student is not None:
         stale = stale.filter(student=student)

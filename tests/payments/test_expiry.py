@@ -14,12 +14,14 @@ from django.utils import timezone
 from core import jobs
 from core.models import JobRun
 from mail.models import Email
+from notifications.models import Notification
 from payments import lifecycle, services
 from payments.jobs import expire_stale_orders
 from payments.lifecycle import Event
 from payments.models import Order
 from progress.models import Enrollment
 from tests.factories import CourseFactory, StudentFactory
+from tests.fakes.stripe_server import build_event
 from tests.payments.helpers import post_event, start_checkout
 
 pytestmark = pytest.mark.django_db
@@ -205,6 +207,80 @@ def test_a_payment_for_an_expired_order_is_still_taken_with_its_receipt(
     assert _status(order) == "paid"
     (message,) = smtp_server.wait_for(1)
     assert message["X-Edusphere-Email"] == f"receipt:order:{order.pk}"
+
+
+def _complete_with_a_bank_debit(client, fake_stripe, order: Order) -> None:
+    """The student completes the checkout with a delayed method: Stripe says "unpaid"."""
+    fake_stripe.complete_session(order.stripe_session_id, async_pending=True)
+    session = fake_stripe.sessions[order.stripe_session_id]
+    assert post_event(client, build_event("checkout.session.completed", session)).status_code == 200
+
+
+def test_a_delayed_payment_still_processing_is_not_expired(
+    client, student, paid_course, fake_stripe
+):
+    """A bank debit still processing a day after checkout leaves its order pending."""
+    order = start_checkout(client, student, paid_course)
+    _complete_with_a_bank_debit(client, fake_stripe, order)
+    order.refresh_from_db()
+    assert order.status == "pending"  # waiting for the bank
+    assert (
+        order.stripe_payment_intent_id
+        == (fake_stripe.sessions[order.stripe_session_id]["payment_intent"])
+    )
+
+    # The hourly job runs a day later: the completed session no longer expires at Stripe,
+    # and its money may still arrive or fail.
+    assert services.orders_expire_stale(now=timezone.now() + timedelta(hours=25)) == 0
+
+    assert _status(order) == "pending"
+
+
+def test_the_job_leaves_an_order_whose_payment_is_in_flight(paid_course):
+    """A stale pending order with a payment under way at Stripe is not expired."""
+    in_flight = _order(paid_course, age=timedelta(hours=30))
+    Order.objects.filter(pk=in_flight.pk).update(stripe_payment_intent_id="pi_processing")
+    abandoned = _order(paid_course, age=timedelta(hours=30))
+
+    assert expire_stale_orders(now=timezone.now()) == 1
+
+    assert (_status(in_flight), _status(abandoned)) == ("pending", "expired")
+
+
+def test_a_delayed_payment_that_fails_after_its_order_expired_is_told(
+    client, student, paid_course, fake_stripe
+):
+    """A bank debit that fails after its order went stale tells the student it failed."""
+    order = start_checkout(client, student, paid_course)
+    # Checkout completed at Stripe, but the job ran before its event arrived.
+    fake_stripe.complete_session(order.stripe_session_id, async_pending=True)
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(hours=30))
+    assert expire_stale_orders(now=timezone.now()) == 1
+
+    event = fake_stripe.async_payment_failed_event(order.stripe_session_id)
+    assert post_event(client, event).content == b"applied"
+
+    order.refresh_from_db()
+    assert order.status == "failed"
+    assert order.failure_reason
+    assert Notification.objects.filter(recipient=student, kind="payment_failed").exists()
+    assert not Enrollment.objects.filter(student=student).exists()
+
+
+def test_a_delayed_payment_that_succeeds_after_its_order_expired_is_taken(
+    client, student, paid_course, fake_stripe
+):
+    """A bank debit that succeeds after its order went stale enrolls the student."""
+    order = start_checkout(client, student, paid_course)
+    fake_stripe.complete_session(order.stripe_session_id, async_pending=True)
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(hours=30))
+    assert expire_stale_orders(now=timezone.now()) == 1
+
+    event = fake_stripe.async_payment_succeeded_event(order.stripe_session_id)
+    assert post_event(client, event).content == b"applied"
+
+    assert _status(order) == "paid"
+    assert Enrollment.objects.get(student=student).is_active
 
 
 def test_my_purchases_shows_an_order_the_job_expired(client, student, paid_course):
