@@ -79,6 +79,11 @@ class Order(models.Model):
         return f"#{self.pk} {self.course} ({self.get_status_display()})"
 
     @property
+    def payment_received(self) -> bool:
+        """Stripe took money for it (refunded since, or waiting for an admin, included)."""
+        return self.status in {self.Status.PAID, self.Status.REFUNDED, self.Status.NEEDS_REVIEW}
+
+    @property
     def is_test_payment(self) -> bool:
         """Paid through the test checkout: refunded without Stripe, and no money moves."""
         return self.paid_with_test_checkout and not self.stripe_payment_intent_id

@@ -121,6 +121,55 @@ def test_cancel_page_does_not_show_another_students_order(client, order):
     assert order.course.title not in response.content.decode()
 
 
+def test_cancel_page_for_a_paid_order_does_not_say_the_student_was_not_charged(
+    client, order, fake_stripe, student
+):
+    """Stripe's cancel link for an order that was paid since says it is paid, not cancelled."""
+    post_event(client, fake_stripe.session_completed_event(order.stripe_session_id))
+    order.refresh_from_db()
+    assert order.status == "paid"
+
+    # The student pressed "back" to Stripe's cancel link in another tab.
+    response = client.get(reverse("payments:cancel"), {"order": order.pk})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "You have not been charged" not in html
+    assert "Payment cancelled" not in html
+    assert "Paid" in html
+    assert f'href="{order.course.get_absolute_url()}"' in html
+    assert f'href="{reverse("payments:orders")}"' in html
+    assert "Cancel order" not in html
+
+
+@pytest.mark.parametrize(
+    ("status", "label"), [("refunded", "Refunded"), ("needs_review", "Needs review")]
+)
+def test_cancel_page_for_an_order_with_a_payment_shows_its_status(client, student, status, label):
+    """An order Stripe took money for is shown as what it is on the cancel page."""
+    order = OrderFactory(student=student, status=status)
+    client.force_login(student)
+
+    html = client.get(reverse("payments:cancel"), {"order": order.pk}).content.decode()
+
+    assert "You have not been charged" not in html
+    assert label in html
+
+
+def test_cancel_page_does_not_show_another_students_paid_order(client, student):
+    """Another student's paid order gives the generic cancel page, with nothing of it."""
+    order = OrderFactory(
+        status="paid", course=CourseFactory(title="Secret Course", price=Decimal("49.00"))
+    )
+    client.force_login(student)
+
+    html = client.get(reverse("payments:cancel"), {"order": order.pk}).content.decode()
+
+    assert "You have not been charged." in html
+    assert "Secret Course" not in html
+    assert "Paid" not in html
+
+
 def test_orders_page_lists_only_my_orders(client, student):
     mine = OrderFactory(student=student, course=CourseFactory(title="Mine", price=Decimal("20.00")))
     Order.objects.filter(pk=mine.pk).update(status="paid")
