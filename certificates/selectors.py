@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from certificates import credential
 from certificates.documents import CertificateDocument
@@ -124,12 +125,13 @@ def certificate_of_enrollment(*, enrollment) -> Certificate | None:
 
 def linkedin_add_url(certificate: Certificate) -> str:
     """LinkedIn's "Add license or certification" form, filled in for this certificate."""
+    issued = timezone.localtime(certificate.issued_at)  # the date the certificate shows
     query = {
         "startTask": "CERTIFICATION_NAME",
         "name": certificate.course_title,
         "organizationName": settings.SITE_NAME,
-        "issueYear": certificate.issued_at.year,
-        "issueMonth": certificate.issued_at.month,
+        "issueYear": issued.year,
+        "issueMonth": issued.month,
         "certUrl": absolute(reverse("certificates:verify", args=[certificate.uuid])),
         "certId": certificate.number,
     }

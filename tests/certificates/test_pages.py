@@ -3,6 +3,7 @@
 import io
 import json
 import uuid
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -60,6 +61,20 @@ def test_the_linkedin_link_fills_in_the_certificate(client, certificate):
     assert query["name"] == ["Analytical Engines"]
     assert query["certId"] == [certificate.number]
     assert query["certUrl"][0].endswith(f"/certificates/{certificate.uuid}/")
+
+
+def test_the_linkedin_link_gives_the_issue_month_the_pages_show(client, certificate, settings):
+    """LinkedIn gets the issue month in the site's time zone, as the certificate shows it."""
+    settings.TIME_ZONE = "Pacific/Auckland"  # UTC+13 in January
+    issued = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)  # 1 February 2026, 01:00 there
+    Certificate.objects.filter(pk=certificate.pk).update(issued_at=issued)
+    client.force_login(certificate.student)
+
+    response = client.get(reverse("certificates:mine"))
+
+    (url,) = [u for _c, u in response.context["certificates"]]
+    query = parse_qs(urlsplit(url).query)
+    assert (query["issueYear"], query["issueMonth"]) == (["2026"], ["2"])
 
 
 def test_the_verification_page_is_public_and_says_what_the_certificate_says(client, certificate):
