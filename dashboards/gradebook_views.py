@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -136,7 +137,9 @@ def _csv_lines(course, quizzes):
     yield writer.writerow([csv_cell(h) for h in header])
     yes, no = _("yes"), _("no")
     for row in gradebook.gradebook_all_rows(course=course, quizzes=quizzes):
-        line = [csv_cell(row.name), csv_cell(row.email), row.enrolled_at.date().isoformat()]
+        # The day in the site's time zone, as the pages show it (enrolled_at is stored in UTC).
+        enrolled = timezone.localdate(row.enrolled_at).isoformat()
+        line = [csv_cell(row.name), csv_cell(row.email), enrolled]
         for cell in row.cells:
             line += [
                 "" if cell.best_score is None else str(cell.best_score),

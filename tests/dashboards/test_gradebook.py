@@ -5,7 +5,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -412,6 +412,23 @@ def test_the_csv_holds_one_row_per_student(client, school):
         ["Erin Evans", "erin@example.com", "", "0", "2", "no", "", "0", "", "no"],
     ]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d", row[2]) for row in rows[1:])
+
+
+def test_the_csv_enrollment_date_is_the_sites_local_date(client, settings):
+    """The CSV's "Enrolled" date is the day in the site's time zone, as the pages show it."""
+    settings.TIME_ZONE = "America/New_York"
+    teacher = InstructorFactory()
+    course = CourseFactory(title="Statistics", instructors=[teacher])
+    enrollment = EnrollmentFactory(student=StudentFactory(name="Ann"), course=course)
+    # 5 January 2026, 21:00 in New York (02:00 UTC the next day).
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        enrolled_at=datetime(2026, 1, 6, 2, 0, tzinfo=UTC)
+    )
+    client.force_login(teacher)
+
+    rows = _csv(client.get(csv_url(course)))
+
+    assert rows[1][:3] == ["Ann", enrollment.student.email, "2026-01-05"]
 
 
 @pytest.mark.parametrize(
