@@ -25,6 +25,7 @@ class RefundPreview:
 
     order: Order
     amount_to_refund: Decimal
+    currency: str  # of amount_to_refund: the currency paid, once a payment is recorded
     access_ends: bool  # the student loses the course (no other paid order keeps it)
     is_test: bool  # paid through the test checkout: no money moves
 
@@ -50,13 +51,20 @@ def refund_previews(orders) -> list[RefundPreview]:
         enrollment_ids=[order.enrollment_id for order in orders],
         refunded_order_ids=[order.pk for order in orders],
     )
-    return [
-        RefundPreview(
-            order=order,
-            amount_to_refund=(order.paid_amount or order.amount) - (order.refunded_amount or 0),
-            access_ends=bool(order.enrollment and order.enrollment.is_active)
-            and order.enrollment_id not in kept_by_other_orders,
-            is_test=order.is_test_payment,
+    previews = []
+    for order in orders:
+        # Stripe refunds the charge in the currency it took, which a payment flagged for a
+        # currency mismatch does not share with the order.
+        paid = order.paid_amount is not None
+        previews.append(
+            RefundPreview(
+                order=order,
+                amount_to_refund=(order.paid_amount if paid else order.amount)
+                - (order.refunded_amount or 0),
+                currency=(order.paid_currency if paid else "") or order.currency,
+                access_ends=bool(order.enrollment and order.enrollment.is_active)
+                and order.enrollment_id not in kept_by_other_orders,
+                is_test=order.is_test_payment,
+            )
         )
-        for order in orders
-    ]
+    return previews

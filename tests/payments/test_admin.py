@@ -152,6 +152,26 @@ def test_refund_confirmation_says_when_another_paid_order_keeps_access(
     assert second.pk != paid_order.pk
 
 
+def test_refund_confirmation_shows_the_amount_to_refund_in_the_currency_paid(
+    client, admin_user, paid_course, fake_stripe, student
+):
+    """A payment flagged for its currency is refunded, and shown, in the currency paid."""
+    order = start_checkout(client, student, paid_course)
+    in_euros = fake_stripe.session_completed_event(order.stripe_session_id)
+    in_euros["data"]["object"].update(currency="eur", amount_total=4500)
+    post_event(client, in_euros)
+    order.refresh_from_db()
+    assert (order.status, order.paid_currency) == ("needs_review", "eur")
+
+    response = refund(client, admin_user, order, confirm=False)
+
+    page = response.content.decode()
+    row = page[page.index(f'data-order="{order.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert row.count("45.00 EUR") == 2  # paid, and to refund
+    assert "USD" not in row
+
+
 def test_only_superusers_may_refund(client, paid_order, fake_stripe):
     staff = StudentFactory(is_staff=True)
     staff.user_permissions.add(*Permission.objects.filter(codename="view_order"))
