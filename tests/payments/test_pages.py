@@ -186,6 +186,24 @@ def test_orders_page_lists_only_my_orders(client, student):
     assert "Someone else" not in content
 
 
+def test_orders_page_shows_a_refund_in_the_currency_paid(client, student):
+    """My purchases shows what was refunded in the currency Stripe charged and refunded."""
+    order = OrderFactory(
+        student=student,
+        status="refunded",
+        paid_amount=Decimal("45.00"),
+        paid_currency="eur",
+        refunded_amount=Decimal("45.00"),
+    )
+    assert order.currency == "usd"
+    client.force_login(student)
+
+    page = client.get(reverse("payments:orders")).content.decode()
+
+    row = page[page.index(f'data-order="{order.pk}"') :]
+    assert "45.00 EUR refunded" in row[: row.index("</tr>")]
+
+
 def test_orders_page_query_count_does_not_grow_with_orders(
     client, student, django_assert_max_num_queries
 ):
