@@ -84,6 +84,12 @@ class Order(models.Model):
         return self.status in {self.Status.PAID, self.Status.REFUNDED, self.Status.NEEDS_REVIEW}
 
     @property
+    def payment_in_flight(self) -> bool:
+        """Checkout completed with a delayed method (a bank debit): the money is on its way
+        and the order can no longer be cancelled; Stripe's word on it ends the order."""
+        return self.status == self.Status.PENDING and bool(self.stripe_payment_intent_id)
+
+    @property
     def is_test_payment(self) -> bool:
         """Paid through the test checkout: refunded without Stripe, and no money moves."""
         return self.paid_with_test_checkout and not self.stripe_payment_intent_id

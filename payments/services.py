@@ -437,6 +437,7 @@ def orders_expire_stale(*, student=None, now: datetime | None = None) -> int:
 class CancelOutcome(StrEnum):
     CANCELLED = "cancelled"
     NOT_PENDING = "not_pending"  # paid, expired or cancelled already: nothing to cancel
+    IN_FLIGHT = "in_flight"  # a delayed payment (bank debit) is on its way: Stripe ends it
     UNAVAILABLE = "unavailable"  # Stripe could not be asked: the session may still be paid
 
 
@@ -446,6 +447,9 @@ def order_cancel(*, student, order_id: int) -> CancelOutcome:
     order = Order.objects.get(pk=order_id, student=student)
     if order.status != Order.Status.PENDING:
         return CancelOutcome.NOT_PENDING
+    if order.payment_in_flight:
+        # Stripe cannot expire a completed session; the debit succeeds or fails on its own.
+        return CancelOutcome.IN_FLIGHT
     if order.stripe_session_id:
         try:
             stripe_client().v1.checkout.sessions.expire(order.stripe_session_id)

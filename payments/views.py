@@ -92,6 +92,14 @@ def order_cancel(request, order_id):
             messages.info(
                 request, _("This order is no longer open, so there was nothing to cancel.")
             )
+        case services.CancelOutcome.IN_FLIGHT:
+            messages.info(
+                request,
+                _(
+                    "Your payment is already on its way from your bank, so the order can no "
+                    "longer be cancelled. You will be told when it is confirmed or fails."
+                ),
+            )
         case services.CancelOutcome.UNAVAILABLE:
             messages.error(
                 request,

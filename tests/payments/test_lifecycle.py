@@ -459,6 +459,40 @@ def test_an_order_paid_meanwhile_is_not_cancelled(client, order, fake_stripe):
     assert Order.objects.get(pk=order.pk).status == "paid"
 
 
+def _debit_on_its_way(client, fake_stripe, order):
+    """Checkout completed with a bank debit: Stripe says "unpaid" until the bank answers."""
+    fake_stripe.complete_session(order.stripe_session_id, async_pending=True)
+    session = fake_stripe.sessions[order.stripe_session_id]
+    post_event(client, build_event("checkout.session.completed", session))
+    fake_stripe.requests.clear()
+
+
+def test_an_order_whose_bank_debit_is_on_its_way_offers_no_cancel(client, order, fake_stripe):
+    _debit_on_its_way(client, fake_stripe, order)
+
+    page = client.get(reverse("payments:orders")).content.decode()
+    row = page[page.index(f'data-order="{order.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Payment processing" in row
+    assert "Cancel order" not in row
+    cancel_page = client.get(reverse("payments:cancel"), {"order": order.pk})
+    assert "Your payment is processing" in cancel_page.content.decode()
+    assert "You have not been charged" not in cancel_page.content.decode()
+    assert "Cancel order" not in cancel_page.content.decode()
+
+
+def test_cancelling_an_order_whose_bank_debit_is_on_its_way_says_so(client, order, fake_stripe):
+    _debit_on_its_way(client, fake_stripe, order)
+
+    response = client.post(reverse("payments:order-cancel", args=[order.pk]), follow=True)
+
+    assert "already on its way from your bank" in response.content.decode()
+    assert fake_stripe.requests == []  # no session to expire: Stripe would refuse
+    assert Order.objects.get(pk=order.pk).status == "pending"
+    post_event(client, fake_stripe.async_payment_succeeded_event(order.stripe_session_id))
+    assert Order.objects.get(pk=order.pk).status == "paid"
+
+
 def test_a_paid_order_has_nothing_to_cancel(client, order, fake_stripe):
     _paid(client, fake_stripe, order)
     fake_stripe.requests.clear()
