@@ -34,7 +34,11 @@ LATEST_COUNT = 5
 def notification_latest(request):
     """The bell's drop-down: the newest few, fetched when it opens (htmx). Its forms bring
     the reader back to the page the bell was opened on."""
-    back = _safe_next(request, request.htmx.current_url_abs_path or "")
+    try:
+        current = request.htmx.current_url_abs_path or ""
+    except ValueError:  # a malformed HX-Current-URL header ("http://[")
+        current = ""
+    back = _safe_next(request, current)
     latest = selectors.notification_list(user=request.user)[:LATEST_COUNT]
     return render(
         request,

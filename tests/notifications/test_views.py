@@ -222,6 +222,19 @@ def test_the_bell_drop_down_sends_elsewhere_back_to_the_list(logged_in, student)
     assert 'name="next" value="/notifications/"' in html
 
 
+@pytest.mark.parametrize("current", ["http://[", "http://[::1/x", "http://testserver:abc]/"])
+def test_the_bell_drop_down_with_a_malformed_current_url_sends_back_to_the_list(
+    logged_in, student, current
+):
+    """A malformed HX-Current-URL header is taken as no page: the drop-down still opens."""
+    NotificationFactory(recipient=student, title="Note", link="")
+    response = logged_in.get(
+        "/notifications/latest/", headers={"HX-Request": "true", "HX-Current-URL": current}
+    )
+    assert response.status_code == 200
+    assert 'name="next" value="/notifications/"' in response.content.decode()
+
+
 def test_the_bell_opens_a_drop_down_that_works_without_script(logged_in):
     html = logged_in.get("/courses/").content.decode()
     header = html.split("</header>", 1)[0]
