@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from accounts import services
 from accounts.models import Role
+from mail.validators import validate_deliverable
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -14,6 +15,11 @@ class AccountAdapter(DefaultAccountAdapter):
         user.name = form.cleaned_data.get("name", "")
         user.set_role(Role.STUDENT)
         return super().save_user(request, user, form, commit=commit)
+
+    def clean_email(self, email):
+        # Sign-up, a new address and a password reset all email the address at once.
+        validate_deliverable(email)
+        return super().clean_email(email)
 
     def _get_login_attempts_cache_key(self, request, **credentials):
         # allauth counts failed logins per IP and per this key. Keyed by the address alone,

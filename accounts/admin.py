@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from accounts.models import Role, User
 from accounts.services import user_active_check, user_active_set, user_role_check, user_role_set
 from core.admin import ForgedKeysRefused
+from mail.validators import validate_deliverable
 
 admin.site.site_header = _("Edu Sphere administration")
 admin.site.site_title = _("Edu Sphere administration")
@@ -39,6 +40,7 @@ class UserAddForm(_ActorFormMixin, AdminUserCreationForm):
         fields = ("email", "name", "role")
 
     def clean_email(self):
+        validate_deliverable(self.cleaned_data["email"])
         return User.objects.normalize_email(self.cleaned_data["email"]).lower()
 
     def clean(self):
@@ -54,6 +56,7 @@ class UserEditForm(_ActorFormMixin, UserChangeForm):
         fields = ("email", "password", "name", "phone", "avatar", "bio", "role", "is_active")
 
     def clean_email(self):
+        validate_deliverable(self.cleaned_data["email"])
         return User.objects.normalize_email(self.cleaned_data["email"]).lower()
 
     def clean(self):

@@ -88,6 +88,31 @@ def test_signup_requires_a_name(client):
     assert not User.objects.exists()
 
 
+# Addresses Django's EmailValidator accepts that no email can be sent to: their domain has no
+# IDNA form (an unencodable character; a label over 63 characters once encoded).
+UNDELIVERABLE = ["ada@\ufffd.example", "ada@" + "\u00e9" * 63 + ".example"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("email", UNDELIVERABLE)
+def test_signup_with_an_address_no_email_can_reach_is_refused(client, mailoutbox, email):
+    """Signing up with an address mail cannot be sent to is a form error, and no account."""
+    response = client.post(reverse("account_signup"), signup_data(email=email))
+    assert response.status_code == 200
+    assert "No email can be sent to this address" in response.content.decode()
+    assert not User.objects.exists()
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("email", UNDELIVERABLE)
+def test_password_reset_for_an_address_no_email_can_reach_is_refused(client, email):
+    """A password reset for an address mail cannot be sent to is a form error."""
+    response = client.post(reverse("account_reset_password"), {"email": email})
+    assert response.status_code == 200
+    assert "No email can be sent to this address" in response.content.decode()
+
+
 @pytest.mark.django_db
 def test_login_and_logout(client, student):
     page = client.get(reverse("account_login"))

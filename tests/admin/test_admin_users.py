@@ -124,6 +124,38 @@ def test_admin_adds_an_instructor(admin_client):
     assert user.check_password("a-long-enough-passphrase")
 
 
+UNDELIVERABLE = "ada@\ufffd.example"  # EmailValidator accepts it; its domain has no IDNA form
+
+
+@pytest.mark.django_db
+def test_admin_cannot_add_a_user_with_an_address_no_email_can_reach(admin_client):
+    """The admin's add form refuses an address mail cannot be sent to."""
+    response = admin_client.post(
+        "/admin/accounts/user/add/",
+        {
+            "email": UNDELIVERABLE,
+            "name": "New Teacher",
+            "role": Role.STUDENT,
+            "usable_password": "true",
+            "password1": "a-long-enough-passphrase",
+            "password2": "a-long-enough-passphrase",
+        },
+    )
+    assert response.status_code == 200
+    assert "No email can be sent to this address" in response.content.decode()
+    assert not User.objects.filter(email=UNDELIVERABLE).exists()
+
+
+@pytest.mark.django_db
+def test_admin_cannot_change_an_address_to_one_no_email_can_reach(admin_client, student):
+    """The admin's change form refuses an address mail cannot be sent to."""
+    page = admin_client.get(change_url(student))
+    response = admin_client.post(change_url(student), admin_form_data(page, email=UNDELIVERABLE))
+    assert response.status_code == 200
+    assert "No email can be sent to this address" in response.content.decode()
+    assert User.objects.get(pk=student.pk).email == student.email
+
+
 @pytest.mark.django_db
 def test_admin_sets_a_users_password(admin_client, student):
     url = f"/admin/accounts/user/{student.pk}/password/"
