@@ -131,8 +131,11 @@ def _message(email: Email, connection) -> EmailMultiAlternatives:
 
 
 def _is_permanent(error: Exception) -> bool:
-    """A 5xx answer will not change on a retry; anything else (4xx, a dropped or refused
-    connection, a timeout) may."""
+    """A 5xx answer will not change on a retry, nor an email that cannot be made into a
+    message (ValueError: an address whose domain has no IDNA form); anything else (4xx, a
+    dropped or refused connection, a timeout) may."""
+    if isinstance(error, ValueError):
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _msg in error.recipients.values()]
         return bool(codes) and all(code >= 500 for code in codes)
@@ -183,6 +186,11 @@ def emails_deliver(ids: Iterable[int], *, now: datetime | None = None) -> int:
                     _failed(email, error, now)
                     if not isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
                         break  # the server, not this email: leave the rest for later
+                    continue
+                except ValueError as error:
+                    # Raised before anything is sent (Django checks the addresses first):
+                    # this email, not the server, so the rest of the batch goes on.
+                    _failed(email, error, now)
                     continue
                 email.status = Email.Status.SENT
                 email.sent_at = timezone.now()

@@ -99,6 +99,19 @@ def test_a_permanent_refusal_fails_at_once(smtp_server, django_capture_on_commit
     assert email.status == Email.Status.FAILED and "550" in email.last_error
 
 
+def test_an_address_no_message_can_reach_fails_at_once_and_the_batch_goes_on(smtp_server):
+    """An address that cannot be encoded fails its own email; the rest of the batch is sent."""
+    # Django's EmailValidator accepts it, but its domain has no IDNA form.
+    ids = services.emails_queue(
+        [draft(key="bad", to="ann@\ufffd.example"), draft(key="good", to="bob@example.com")]
+    )
+    assert services.emails_deliver(ids) == 1
+    assert [m["To"] for m in smtp_server.wait_for(1)] == ["bob@example.com"]
+    bad = Email.objects.get(key="bad")
+    assert bad.status == Email.Status.FAILED and bad.last_error
+    assert Email.objects.get(key="good").status == Email.Status.SENT
+
+
 def test_retries_end_in_failure(smtp_server):
     services.email_queue(draft())
     email = Email.objects.get()
