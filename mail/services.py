@@ -35,6 +35,10 @@ RETRY_DELAYS = (
 )
 
 
+# The reason an email was not sent, for an admin (Email.last_error).
+DEACTIVATED = "Not sent: the recipient's account was deactivated."
+
+
 @dataclass
 class Draft:
     """One email to queue: `key` names what it is about (queued once per key)."""
@@ -156,13 +160,21 @@ def _failed(email: Email, error: Exception, now: datetime) -> None:
     email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
 
 
+def _dropped(email: Email, reason: str) -> None:
+    email.status = Email.Status.FAILED
+    email.last_error = reason
+    logger.info("Email %s to %s dropped: %s", email.key, email.to_address, reason)
+    email.save(update_fields=["status", "last_error"])
+
+
 def emails_deliver(ids: Iterable[int], *, now: datetime | None = None) -> int:
     """Send the queued, due emails among `ids`; returns how many were sent.
 
     Each is sent inside a transaction that locks its row (others skip it) and marks it sent,
     so it is sent once: a worker killed before the commit leaves it queued, and it goes
     again. One connection serves the batch; when the server cannot be reached, the rest of
-    the batch waits for the retry job rather than each trying in turn.
+    the batch waits for the retry job rather than each trying in turn. An email to an
+    account deactivated since it was queued is not sent (failed, with the reason).
     """
     now = now or timezone.now()
     sent = 0
@@ -171,11 +183,17 @@ def emails_deliver(ids: Iterable[int], *, now: datetime | None = None) -> int:
         for pk in ids:
             with transaction.atomic():
                 email = (
-                    Email.objects.select_for_update(skip_locked=True)
+                    Email.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("recipient")
                     .filter(pk=pk, status=Email.Status.QUEUED, next_attempt_at__lte=now)
                     .first()
                 )
                 if email is None:
+                    continue
+                # Read at send time, whichever way the account was deactivated (the admin,
+                # a bulk update): a retry or a backlog may send long after the queueing.
+                if email.recipient is not None and not email.recipient.is_active:
+                    _dropped(email, DEACTIVATED)
                     continue
                 try:
                     # Opened once for the batch (a no-op when open): sending alone would
@@ -201,6 +219,14 @@ def emails_deliver(ids: Iterable[int], *, now: datetime | None = None) -> int:
     finally:
         connection.close()
     return sent
+
+
+def emails_cancel(*, recipient_id: int, kinds: Iterable[str], reason: str) -> int:
+    """Never send the queued emails of `kinds` to `recipient_id` (waiting for a retry, or
+    behind others): they are marked failed with `reason`. Returns how many."""
+    return Email.objects.filter(
+        recipient_id=recipient_id, kind__in=list(kinds), status=Email.Status.QUEUED
+    ).update(status=Email.Status.FAILED, last_error=reason)
 
 
 def emails_retry_due(*, now: datetime | None = None) -> int:

@@ -64,6 +64,12 @@ DIGEST_HEADINGS = {
 DIGEST_ITEMS_PER_KIND = 10
 
 
+def email_kind(kind: str) -> str:
+    """The outbox's kind (mail's Email.kind) of a notification kind's emails, or of the
+    digest (DIGEST)."""
+    return f"notification:{kind}"
+
+
 class BadToken(Exception):
     """An unsubscribe token that is expired, altered, or not one at all."""
 
@@ -114,7 +120,7 @@ def notification_draft(notification: Notification, *, user) -> Draft:
         action = str(ACTIONS.get(kind, DEFAULT_ACTION))
     return Draft(
         key=f"notification:{notification.pk}",
-        kind=f"notification:{kind}",
+        kind=email_kind(kind),
         to=user.email,
         subject=subject,
         template="notifications/email/notification",
@@ -176,7 +182,7 @@ def digest_draft(*, user, notifications: list[Notification], day) -> Draft:
         ) % {"count": count}
     return Draft(
         key=f"digest:{user.pk}:{day.isoformat()}",
-        kind="notification:digest",
+        kind=email_kind(DIGEST),
         to=user.email,
         subject=subject,
         template="notifications/email/digest",

@@ -51,7 +51,7 @@ from django.utils.text import Truncator
 from redis.exceptions import RedisError
 
 from core.breaker import Breaker
-from mail.services import emails_queue
+from mail.services import emails_cancel, emails_queue
 from notifications import emails, selectors
 from notifications.models import Delivery, DigestState, Notification, NotificationPreference
 from notifications.selectors import unread_count, unread_counts
@@ -181,6 +181,9 @@ def _emails_queue(notifications: list[Notification], *, kind: str) -> None:
 
 # --- Email preferences ------------------------------------------------------------------------
 
+# Why an email waiting in the outbox was not sent, for an admin (mail's Email.last_error).
+UNSUBSCRIBED = "Not sent: the recipient turned these emails off."
+
 
 def preferences_save(*, user, choices: dict[str, str]) -> None:
     """Set how `user` receives each kind in `choices` ({kind: Delivery}), in one statement."""
@@ -198,6 +201,14 @@ def preferences_save(*, user, choices: dict[str, str]) -> None:
         unique_fields=["user", "kind"],
         update_fields=["delivery", "updated_at"],
     )
+    # What waits in the outbox (a retry after a temporary refusal, an announcement's
+    # backlog) follows the new choice too: emails of the kinds turned off, and the digest
+    # once none of the user's kinds goes to it (as the digest job itself would decide).
+    stopped = [emails.email_kind(kind) for kind, d in choices.items() if d == Delivery.OFF]
+    now = selectors.deliveries(user=user)
+    if all(now[kind] != Delivery.DIGEST for kind in selectors.preference_kinds(user=user)):
+        stopped.append(emails.email_kind(emails.DIGEST))
+    emails_cancel(recipient_id=user.pk, kinds=stopped, reason=UNSUBSCRIBED)
 
 
 @transaction.atomic

@@ -7,8 +7,10 @@ from django.contrib.admin.sites import site as admin_site
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from mail import services
 from mail.models import Email
+from tests.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +112,27 @@ def test_an_address_no_message_can_reach_fails_at_once_and_the_batch_goes_on(smt
     bad = Email.objects.get(key="bad")
     assert bad.status == Email.Status.FAILED and bad.last_error
     assert Email.objects.get(key="good").status == Email.Status.SENT
+
+
+def test_an_email_to_an_account_deactivated_before_it_goes_is_not_sent(smtp_server):
+    """An email waiting for a retry is dropped once its recipient's account is deactivated."""
+    ann, bob = StudentFactory(), StudentFactory()
+    smtp_server.refuse_next("451 Greylisted, try again", times=2)
+    ids = services.emails_queue(
+        [
+            draft(key="ann", to=ann.email, recipient_id=ann.pk),
+            draft(key="bob", to=bob.email, recipient_id=bob.pk),
+        ]
+    )
+    services.emails_deliver(ids)
+    assert smtp_server.messages == []
+    # However the account was deactivated: a bulk update sends no signal at all.
+    User.objects.filter(pk=ann.pk).update(is_active=False)
+    later = timezone.now() + services.RETRY_DELAYS[0] + timedelta(minutes=1)
+    assert services.emails_deliver(ids, now=later) == 1
+    assert [m["To"] for m in smtp_server.wait_for(1)] == [bob.email]
+    email = Email.objects.get(key="ann")
+    assert (email.status, email.last_error) == (Email.Status.FAILED, services.DEACTIVATED)
 
 
 def test_retries_end_in_failure(smtp_server):

@@ -5,8 +5,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.urls import reverse
 
 from core.jobs import run_due
+from mail import services as mail_services
 from mail.models import Email
 from notifications import emails, services
 from notifications.models import Delivery, DigestState, Notification, NotificationPreference
@@ -91,6 +93,44 @@ def test_the_digest_carries_a_link_that_turns_the_digest_off(student, smtp_serve
     assert emails.unsubscribe_token_read(match[1]) == (student.pk, emails.DIGEST)
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert header[1:-1] in text(message) and f'href="{header[1:-1]}"' in html(message)
+
+
+def _digest_awaiting_retry(student, smtp_server, committed) -> Email:
+    note(student, Kind.NEW_LECTURE, "Lecture", MONDAY - timedelta(hours=3))
+    smtp_server.refuse_next("451 Greylisted, try again")
+    with committed():
+        services.digests_send(now=MONDAY)
+    email = Email.objects.get(kind=emails.email_kind(emails.DIGEST))
+    assert email.status == Email.Status.QUEUED and smtp_server.messages == []
+    return email
+
+
+def test_a_digest_awaiting_a_retry_is_not_sent_after_the_digest_is_turned_off(
+    client, student, smtp_server, committed
+):
+    """The digest's unsubscribe link also stops a digest still waiting for a retry."""
+    digest = _digest_awaiting_retry(student, smtp_server, committed)
+    token = emails.unsubscribe_token(user_id=student.pk, kind=emails.DIGEST)
+    assert client.post(reverse("notifications:unsubscribe", args=[token])).status_code == 200
+    later = digest.next_attempt_at + timedelta(minutes=1)
+    assert mail_services.emails_deliver([digest.pk], now=later) == 0
+    digest.refresh_from_db()
+    assert digest.status == Email.Status.FAILED
+    assert digest.last_error == services.UNSUBSCRIBED
+
+
+def test_a_digest_awaiting_a_retry_goes_while_one_of_the_users_kinds_remains_in_it(
+    student, smtp_server, committed
+):
+    """A waiting digest is dropped only once none of the kinds the user has goes to it."""
+    digest = _digest_awaiting_retry(student, smtp_server, committed)
+    services.preferences_save(user=student, choices={Kind.COURSE_COMPLETED: Delivery.OFF})
+    digest.refresh_from_db()
+    assert digest.status == Email.Status.QUEUED  # new lectures still go to the digest
+    # New reviews go to the digest by default, but a student has none.
+    services.preferences_save(user=student, choices={Kind.NEW_LECTURE: Delivery.IMMEDIATELY})
+    digest.refresh_from_db()
+    assert digest.status == Email.Status.FAILED
 
 
 def test_running_the_job_twice_sends_one_digest(student, smtp_server, committed):

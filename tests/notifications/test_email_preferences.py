@@ -1,11 +1,15 @@
 """The email settings page: one question per kind, saved with POST and a redirect."""
 
 import re
+from datetime import timedelta
 
 import pytest
 
+from mail import services as mail_services
+from mail.models import Email
 from notifications.models import Delivery, Notification, NotificationPreference
 from notifications.selectors import deliveries
+from notifications.services import UNSUBSCRIBED
 from tests.factories import InstructorFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +88,23 @@ def test_saving_stores_each_choice_redirects_and_says_so(client, student):
     client.post(URL, {**choices, Kind.ENROLLED: Delivery.IMMEDIATELY})
     assert deliveries(user=student)[Kind.ENROLLED] == Delivery.IMMEDIATELY
     assert NotificationPreference.objects.filter(user=student).count() == len(STUDENT_KINDS)
+
+
+def test_an_email_awaiting_a_retry_is_not_sent_after_its_kind_is_turned_off(
+    client, student, smtp_server, email_awaiting_retry
+):
+    """Turning a kind off here also stops its emails still waiting for a retry, only those."""
+    announcement = email_awaiting_retry(student, Kind.ANNOUNCEMENT)
+    enrolled = email_awaiting_retry(student, Kind.ENROLLED)
+    client.force_login(student)
+    client.post(URL, {**all_choices(STUDENT_KINDS), Kind.ANNOUNCEMENT: Delivery.OFF})
+    later = enrolled.next_attempt_at + timedelta(minutes=1)
+    assert mail_services.emails_deliver([announcement.pk, enrolled.pk], now=later) == 1
+    (message,) = smtp_server.wait_for(1)
+    assert message["Subject"] == enrolled.subject
+    announcement.refresh_from_db()
+    assert announcement.status == Email.Status.FAILED
+    assert announcement.last_error == UNSUBSCRIBED
 
 
 def test_a_student_cannot_set_a_kind_the_page_does_not_offer(client, student):

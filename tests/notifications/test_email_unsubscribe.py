@@ -10,10 +10,12 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
+from mail import services as mail_services
+from mail.models import Email
 from notifications import emails
 from notifications.models import Delivery, Notification, NotificationPreference
 from notifications.selectors import deliveries
-from notifications.services import notify
+from notifications.services import UNSUBSCRIBED, notify
 from tests.factories import StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +110,22 @@ def test_after_unsubscribing_that_kind_is_no_longer_emailed(
         notify(recipient=student, kind=Kind.REFUNDED, title="Refunded")
     (message,) = smtp_server.wait_for(1)
     assert message["Subject"] == "Refunded"
+
+
+def test_an_email_awaiting_a_retry_is_not_sent_after_its_kind_is_unsubscribed(
+    client, student, smtp_server, email_awaiting_retry
+):
+    """Unsubscribing also stops that kind's emails still waiting for a retry, only those."""
+    announcement = email_awaiting_retry(student, Kind.ANNOUNCEMENT)
+    enrolled = email_awaiting_retry(student, Kind.ENROLLED)
+    assert client.post(url_for(student, Kind.ANNOUNCEMENT)).status_code == 200
+    later = enrolled.next_attempt_at + timedelta(minutes=1)
+    assert mail_services.emails_deliver([announcement.pk, enrolled.pk], now=later) == 1
+    (message,) = smtp_server.wait_for(1)
+    assert message["Subject"] == enrolled.subject
+    announcement.refresh_from_db()
+    assert announcement.status == Email.Status.FAILED
+    assert announcement.last_error == UNSUBSCRIBED
 
 
 def test_the_link_in_a_real_email_works_from_header_and_footer(
