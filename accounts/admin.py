@@ -8,7 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import Role, User
-from accounts.services import user_active_check, user_active_set, user_role_check, user_role_set
+from accounts.services import (
+    email_replaced,
+    user_active_check,
+    user_active_set,
+    user_role_check,
+    user_role_set,
+)
 from core.admin import ForgedKeysRefused
 from mail.validators import validate_deliverable
 
@@ -158,6 +164,8 @@ class UserAdmin(ForgedKeysRefused, DjangoUserAdmin):
             role, is_active = obj.role, obj.is_active
             obj.role, obj.is_active = form.initial["role"], form.initial["is_active"]
             super().save_model(request, obj, form, change)
+            if "email" in form.changed_data:
+                email_replaced(obj)
             if is_active != obj.is_active:
                 user_active_set(actor=request.user, user=obj, is_active=is_active)
         else:

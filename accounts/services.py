@@ -138,6 +138,16 @@ def email_pending_drop(user: User) -> int:
     return deleted
 
 
+def email_replaced(user: User) -> int:
+    """After an admin replaced `user`'s sign-in address: drop every other address recorded
+    for the account, so the old one neither signs in nor resets the password. The new one
+    gets no record, as on an account an admin adds: allauth keeps one once it is verified."""
+    deleted, _rows = (
+        EmailAddress.objects.filter(user_id=user.pk).exclude(email__iexact=user.email).delete()
+    )
+    return deleted
+
+
 @transaction.atomic
 def email_change_complete(email_address) -> None:
     """Make a just-verified address the account's sign-in address, replacing the old one."""

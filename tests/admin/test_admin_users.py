@@ -1,11 +1,13 @@
 """Users in the admin: role changes go through the role rules, accounts are deactivated."""
 
 import pytest
+from allauth.account.models import EmailAddress
+from django.urls import reverse
 
 from accounts.models import Role, User
 from notifications.models import Notification
 from tests.admin.helpers import admin_form_data
-from tests.factories import AdminFactory, StudentFactory
+from tests.factories import PASSWORD, AdminFactory, StudentFactory
 
 
 def change_url(user):
@@ -154,6 +156,25 @@ def test_admin_cannot_change_an_address_to_one_no_email_can_reach(admin_client, 
     assert response.status_code == 200
     assert "No email can be sent to this address" in response.content.decode()
     assert User.objects.get(pk=student.pk).email == student.email
+
+
+@pytest.mark.django_db
+def test_an_address_the_admin_replaced_no_longer_signs_in_or_resets_the_password(
+    admin_client, mailoutbox
+):
+    """The old address of an account whose address an admin changed gives no access to it."""
+    user = StudentFactory(email="old@example.com")
+    EmailAddress.objects.create(user=user, email="old@example.com", verified=True, primary=True)
+    page = admin_client.get(change_url(user))
+    response = admin_client.post(change_url(user), admin_form_data(page, email="new@example.com"))
+    assert response.status_code == 302
+    assert User.objects.get(pk=user.pk).email == "new@example.com"
+    assert not EmailAddress.objects.filter(user=user, email="old@example.com").exists()
+    admin_client.logout()
+    admin_client.post(reverse("account_reset_password"), {"email": "old@example.com"})
+    assert not [m for m in mailoutbox if "password/reset/key" in m.body]
+    login = {"login": "old@example.com", "password": PASSWORD}
+    assert admin_client.post(reverse("account_login"), login).status_code == 200  # refused
 
 
 @pytest.mark.django_db
