@@ -15,7 +15,7 @@ from accounts.services import (
     user_role_check,
     user_role_set,
 )
-from core.admin import ForgedKeysRefused
+from core.admin import ForgedKeysRefused, StorageFailureShown
 from mail.validators import validate_deliverable
 
 admin.site.site_header = _("Edu Sphere administration")
@@ -108,7 +108,7 @@ admin.site.unregister(Authenticator)
 
 
 @admin.register(User)
-class UserAdmin(ForgedKeysRefused, DjangoUserAdmin):
+class UserAdmin(ForgedKeysRefused, StorageFailureShown, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
     inlines = [EmailAddressInline, AuthenticatorInline]

@@ -1,20 +1,29 @@
 from allauth.account.views import EmailView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.forms import ProfileForm
+from core.storage import CloudinaryStorageError, storage_failed
 
 
 @login_required
 def profile(request):
     form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Your profile was saved."))
-        return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+        try:
+            # A savepoint: a failed save marks any enclosing transaction for rollback.
+            with transaction.atomic():
+                form.save()
+        except CloudinaryStorageError:
+            status = storage_failed(form)
+        else:
+            messages.success(request, _("Your profile was saved."))
+            return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form}, status=status)
 
 
 class AccountEmailView(EmailView):

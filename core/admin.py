@@ -5,9 +5,11 @@ from django.contrib.admin.views.main import ChangeList as DjangoChangeList
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from core.models import JobRun
+from core.storage import STORAGE_FAILED, CloudinaryStorageError
 
 
 def _holds(field, value) -> bool:
@@ -79,8 +81,21 @@ class ForgedKeysRefused:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ModelAdmin(ForgedKeysRefused, admin.ModelAdmin):
-    """The project's base for model admins (see ForgedKeysRefused)."""
+class StorageFailureShown:
+    """For every ModelAdmin with a file field: a file the storage could not take (a
+    Cloudinary failure) is a message over the form again instead of a server error. The
+    admin saves in one transaction, so nothing of the form was saved."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except CloudinaryStorageError:
+            self.message_user(request, STORAGE_FAILED, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class ModelAdmin(ForgedKeysRefused, StorageFailureShown, admin.ModelAdmin):
+    """The project's base for model admins (see ForgedKeysRefused, StorageFailureShown)."""
 
 
 admin.site.unregister(Group)

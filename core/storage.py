@@ -26,6 +26,7 @@ from django.dispatch import receiver
 from django.utils.crypto import get_random_string
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import LazyObject, empty
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,17 @@ _PREFIX_RESERVE = len("video/")
 
 class CloudinaryStorageError(Exception):
     """A Cloudinary call failed; nothing was stored."""
+
+
+# What a user is told when a file could not be stored (a Cloudinary failure).
+STORAGE_FAILED = _("The file could not be stored. Please try again in a moment.")
+
+
+def storage_failed(form) -> int:
+    """Show STORAGE_FAILED on `form`; returns the status to answer: 503, since nothing was
+    saved and trying again in a moment may work."""
+    form.add_error(None, STORAGE_FAILED)
+    return 503
 
 
 @lru_cache(maxsize=8)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.numbers import parse_id
-from core.storage import CloudinaryStorageError
+from core.storage import CloudinaryStorageError, storage_failed
 from courses.markdown import render_markdown
 from courses.models import Course, Lecture, Module
 from teaching import services
@@ -165,8 +165,7 @@ def course_edit(request, slug):
         except ValidationError as error:
             _add_errors(form, error)
         except CloudinaryStorageError:
-            form.add_error(None, _("The file could not be stored. Please try again in a moment."))
-            status = 503
+            status = storage_failed(form)
         else:
             messages.success(request, _("Course details saved."))
             return redirect("teach:workspace", slug=course.slug)
@@ -324,8 +323,8 @@ def _save_lecture(request, course, form, save):
     except ValidationError as error:
         _add_errors(form, error)
     except CloudinaryStorageError:
-        form.add_error(None, _("The file could not be stored. Please try again in a moment."))
-        return _lecture_form_page(request, course, form, lecture=form.lecture, status=503)
+        status = storage_failed(form)
+        return _lecture_form_page(request, course, form, lecture=form.lecture, status=status)
     else:
         return None
     return _lecture_form_page(request, course, form, lecture=form.lecture, status=INVALID)

@@ -2,6 +2,7 @@ from functools import partial
 
 import pytest
 from django.core.cache import caches
+from django.test import override_settings
 
 from tests.browser import browser, live_daphne, page  # noqa: F401  (shared fixtures)
 from tests.factories import (
@@ -9,6 +10,7 @@ from tests.factories import (
     InstructorFactory,
     StudentFactory,
 )
+from tests.fakes.cloudinary_server import FakeCloudinary
 from tests.redis_server import redis_server  # noqa: F401  (shared fixture)
 from tests.smtp_server import smtp_server, smtp_session_server  # noqa: F401  (shared fixtures)
 
@@ -105,3 +107,17 @@ def admin_user(db):
 def committed(django_capture_on_commit_callbacks):
     """A block whose writes count as committed (the test's own transaction never commits)."""
     return partial(django_capture_on_commit_callbacks, execute=True)
+
+
+@pytest.fixture
+def cloudinary_media(settings):
+    """STORAGES switched to Cloudinary, as settings.py does when CLOUDINARY_URL is set."""
+    backend = "core.storage.CloudinaryStorage"
+    with FakeCloudinary(api_key="k", api_secret="s", cloud_name="edu") as fake:
+        config = {
+            **settings.STORAGES,
+            "default": {"BACKEND": backend, "OPTIONS": {"delivery_type": "upload"}},
+            "private": {"BACKEND": backend, "OPTIONS": {"delivery_type": "authenticated"}},
+        }
+        with override_settings(CLOUDINARY_URL=fake.cloudinary_url, STORAGES=config):
+            yield fake

@@ -102,3 +102,18 @@ def test_the_name_on_certificates_is_set_on_the_profile(client, student):
     client.post(URL, {"name": "Sam", "certificate_name": "   "})
     student.refresh_from_db()
     assert student.name_on_certificates == "Sam"  # empty: the account's name
+
+
+@pytest.mark.django_db
+def test_a_cloudinary_failure_on_a_new_photo_is_a_form_error_and_saves_nothing(
+    client, student, cloudinary_media
+):
+    """A photo Cloudinary cannot take is a 503 with a form error; nothing is saved."""
+    client.force_login(student)
+    cloudinary_media.fail_next(status=500, message="Cloudinary is down")
+    photo = SimpleUploadedFile("me.png", png_bytes(), content_type="image/png")
+    response = client.post(URL, {"name": "New Name", "avatar": photo})
+    assert response.status_code == 503
+    assert "The file could not be stored" in response.content.decode()
+    student.refresh_from_db()
+    assert student.name != "New Name" and not student.avatar

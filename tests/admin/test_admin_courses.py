@@ -1,8 +1,11 @@
 """Courses, modules and lectures in the admin."""
 
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from courses.models import Course, Lecture
 from notifications.models import Notification
@@ -20,6 +23,12 @@ from tests.factories import (
 def admin_client(client, admin_user):
     client.force_login(admin_user)
     return client
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def assigned_notifications():
@@ -347,3 +356,19 @@ def test_a_course_in_an_unlisted_currency_keeps_it_when_edited(admin_client):
     course = CourseFactory(currency="thb")
     html = admin_client.get(f"/admin/courses/course/{course.pk}/change/").content.decode()
     assert '<option value="thb" selected>THB</option>' in html
+
+
+@pytest.mark.django_db
+def test_a_cloudinary_failure_on_a_thumbnail_is_a_message_not_a_500(admin_client, cloudinary_media):
+    """A thumbnail Cloudinary cannot take brings the admin back to the form with a message."""
+    course = CourseFactory(title="Trees")
+    url = f"/admin/courses/course/{course.pk}/change/"
+    page = admin_client.get(url)
+    thumbnail = SimpleUploadedFile("t.png", png_bytes(), content_type="image/png")
+    cloudinary_media.fail_next(status=500, message="Cloudinary is down")
+    data = admin_form_data(page, title="Renamed", thumbnail=thumbnail)
+    response = admin_client.post(url, data, follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert "The file could not be stored" in response.content.decode()
+    course.refresh_from_db()
+    assert course.title == "Trees" and not course.thumbnail

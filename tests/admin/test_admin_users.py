@@ -1,13 +1,23 @@
 """Users in the admin: role changes go through the role rules, accounts are deactivated."""
 
+import io
+
 import pytest
 from allauth.account.models import EmailAddress
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from accounts.models import Role, User
 from notifications.models import Notification
 from tests.admin.helpers import admin_form_data
 from tests.factories import PASSWORD, AdminFactory, StudentFactory
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def change_url(user):
@@ -201,3 +211,19 @@ def test_user_search_and_role_filter(admin_client, instructor, student):
     assert instructor.email in emails and student.email not in emails
     response = admin_client.get("/admin/accounts/user/", {"q": student.name})
     assert [u.email for u in response.context["cl"].result_list] == [student.email]
+
+
+@pytest.mark.django_db
+def test_a_cloudinary_failure_on_a_new_avatar_is_a_message_not_a_500(
+    admin_client, student, cloudinary_media
+):
+    """A photo Cloudinary cannot take brings the admin back to the form with a message."""
+    page = admin_client.get(change_url(student))
+    photo = SimpleUploadedFile("me.png", png_bytes(), content_type="image/png")
+    cloudinary_media.fail_next(status=500, message="Cloudinary is down")
+    data = admin_form_data(page, name="Renamed", avatar=photo)
+    response = admin_client.post(change_url(student), data, follow=True)
+    assert response.redirect_chain == [(change_url(student), 302)]
+    assert "The file could not be stored" in response.content.decode()
+    student.refresh_from_db()
+    assert student.name != "Renamed" and not student.avatar

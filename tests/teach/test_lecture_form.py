@@ -5,11 +5,9 @@ import re
 import pytest
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
 from django.urls import reverse
 
 from courses.models import Lecture
-from tests.fakes.cloudinary_server import FakeCloudinary
 from tests.teach.helpers import MP4, PDF, lecture_data
 
 HTML = b"<!DOCTYPE html><html><script>alert(document.cookie)</script></html>"
@@ -292,20 +290,6 @@ def test_deleting_a_lecture_deletes_its_files(teacher, module, django_capture_on
 
 
 # -- Cloudinary ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cloudinary_media(settings):
-    """STORAGES switched to Cloudinary, as settings.py does when CLOUDINARY_URL is set."""
-    backend = "core.storage.CloudinaryStorage"
-    with FakeCloudinary(api_key="k", api_secret="s", cloud_name="edu") as fake:
-        config = {
-            **settings.STORAGES,
-            "default": {"BACKEND": backend, "OPTIONS": {"delivery_type": "upload"}},
-            "private": {"BACKEND": backend, "OPTIONS": {"delivery_type": "authenticated"}},
-        }
-        with override_settings(CLOUDINARY_URL=fake.cloudinary_url, STORAGES=config):
-            yield fake
 
 
 def test_video_upload_goes_to_cloudinary_as_private_video(teacher, module, cloudinary_media):
