@@ -1,3 +1,5 @@
+import copy
+
 from allauth.account.views import EmailView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +13,10 @@ from core.storage import CloudinaryStorageError, storage_failed
 
 @login_required
 def profile(request):
-    form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
+    # A copy: validating a form writes the posted values on its instance, and request.user,
+    # shown in the page's header, must stay as saved when the form is refused.
+    user = copy.copy(request.user)
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=user)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:

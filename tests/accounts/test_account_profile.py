@@ -117,3 +117,15 @@ def test_a_cloudinary_failure_on_a_new_photo_is_a_form_error_and_saves_nothing(
     assert "The file could not be stored" in response.content.decode()
     student.refresh_from_db()
     assert student.name != "New Name" and not student.avatar
+
+
+@pytest.mark.django_db
+def test_a_refused_change_leaves_the_page_header_with_the_saved_name(client, student):
+    """A profile form with errors shows the typed name in the form, the saved one elsewhere."""
+    client.force_login(student)
+    response = client.post(URL, {"name": "Unsaved Name", "phone": "not a phone"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    header = html.split("</header>", 1)[0]
+    assert "Unsaved Name" not in header and student.display_name in header
+    assert 'value="Unsaved Name"' in html  # the form keeps what was typed
