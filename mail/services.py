@@ -37,6 +37,9 @@ RETRY_DELAYS = (
 
 # The reason an email was not sent, for an admin (Email.last_error).
 DEACTIVATED = "Not sent: the recipient's account was deactivated."
+# Records of money (payments' receipts and refunds) still reach an account deactivated since
+# they were queued: the person is owed them. Every other kind stops with the account.
+SENT_TO_DEACTIVATED_ACCOUNTS = frozenset({"receipt", "refund"})
 
 
 @dataclass
@@ -192,7 +195,11 @@ def emails_deliver(ids: Iterable[int], *, now: datetime | None = None) -> int:
                     continue
                 # Read at send time, whichever way the account was deactivated (the admin,
                 # a bulk update): a retry or a backlog may send long after the queueing.
-                if email.recipient is not None and not email.recipient.is_active:
+                if (
+                    email.recipient is not None
+                    and not email.recipient.is_active
+                    and email.kind not in SENT_TO_DEACTIVATED_ACCOUNTS
+                ):
                     _dropped(email, DEACTIVATED)
                     continue
                 try:

@@ -135,6 +135,21 @@ def test_an_email_to_an_account_deactivated_before_it_goes_is_not_sent(smtp_serv
     assert (email.status, email.last_error) == (Email.Status.FAILED, services.DEACTIVATED)
 
 
+@pytest.mark.parametrize("kind", sorted(services.SENT_TO_DEACTIVATED_ACCOUNTS))
+def test_a_record_of_money_still_reaches_an_account_deactivated_since(smtp_server, kind):
+    """A receipt or refund email waiting for a retry still goes after a deactivation."""
+    ann = StudentFactory()
+    smtp_server.refuse_next("451 Greylisted, try again")
+    ids = services.emails_queue([draft(key="ann", to=ann.email, recipient_id=ann.pk)])
+    Email.objects.filter(pk__in=ids).update(kind=kind)
+    services.emails_deliver(ids)
+    User.objects.filter(pk=ann.pk).update(is_active=False)
+
+    later = timezone.now() + services.RETRY_DELAYS[0] + timedelta(minutes=1)
+    assert services.emails_deliver(ids, now=later) == 1
+    assert [m["To"] for m in smtp_server.wait_for(1)] == [ann.email]
+
+
 def test_retries_end_in_failure(smtp_server):
     services.email_queue(draft())
     email = Email.objects.get()

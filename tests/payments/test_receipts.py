@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from mail.models import Email
+from mail.services import SENT_TO_DEACTIVATED_ACCOUNTS
 from notifications.models import Delivery, Notification
 from notifications.services import preferences_save
-from payments import lifecycle, services
+from payments import emails, lifecycle, services
 from payments.lifecycle import Effect
 from payments.models import Order
 from progress.models import Enrollment
@@ -605,3 +606,8 @@ def test_only_the_steps_to_paid_send_a_receipt():
     for (status, _event), step in lifecycle.TRANSITIONS.items():
         sends = Effect.EMAIL_RECEIPT in step.effects
         assert sends == (step.to == Order.Status.PAID and status != Order.Status.PAID)
+
+
+def test_receipts_and_refund_emails_still_reach_an_account_deactivated_since():
+    """The mail outbox sends these kinds even to an account deactivated after queueing."""
+    assert {emails.RECEIPT_KIND, emails.REFUND_KIND} == SENT_TO_DEACTIVATED_ACCOUNTS
