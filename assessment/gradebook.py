@@ -409,8 +409,12 @@ def question_analytics(*, quiz: Quiz) -> QuizAnalytics:
     def most_common_wrong(tally: _Tally) -> WrongAnswer | None:
         if not tally.wrong:
             return None
-        # Ties go to the smallest key (choice id, or text), so the page is stable.
-        key, count = min(tally.wrong.items(), key=lambda item: (-item[1], item[0]))
+        # Ties go to the smallest key, choice ids (int) before typed answers (str), so the
+        # page is stable; a kind changed in the admin mixes both, which never compare.
+        key, count = min(
+            tally.wrong.items(),
+            key=lambda item: (-item[1], isinstance(item[0], str), item[0]),
+        )
         label = tally.labels[key]
         if tally.kind in Question.CHOICE_KINDS:
             label = current_choices.get(key, label)

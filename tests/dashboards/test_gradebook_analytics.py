@@ -267,3 +267,21 @@ def test_a_quiz_whose_lecture_is_no_longer_a_quiz_has_no_page(client, crafted):
     client.force_login(crafted.instructor)
     Lecture.objects.filter(pk=crafted.quiz.lecture_id).update(kind=Lecture.Kind.TEXT)
     assert client.get(page_url(crafted)).status_code == 404
+
+
+def test_a_question_whose_kind_changed_in_the_admin_keeps_its_page(client, db):
+    """Analytics of a question an admin turned from a choice into true/false show, not a 500."""
+    c = crafted_quiz()
+    (student,) = students(c, 1)
+    take(c, student, answers(c, pick=0))
+    # Attempts keep the old kind in their snapshots: one wrong answer is tallied under a
+    # choice id, the next under "false", and the two tie for the wrong answer given most.
+    Question.objects.filter(pk=c.pick.pk).update(
+        kind=Question.Kind.TRUE_FALSE, true_false_answer=True
+    )
+    take(c, student, {str(c.pick.pk): "false"})
+    client.force_login(c.instructor)
+    assert client.get(page_url(c)).status_code == 200
+    # The tie goes to the choice, then to the typed answers: the same every time.
+    wrong = by_id(question_analytics(quiz=c.quiz))[c.pick.pk].most_common_wrong
+    assert (wrong.text, wrong.count) == ("Capital of Peru? choice 0", 1)
