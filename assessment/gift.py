@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from assessment.grading import number_text
+
 SINGLE = "single"
 MULTIPLE = "multiple"
 TRUE_FALSE = "true_false"
@@ -245,12 +247,8 @@ def _escape(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\n", "\\n")
 
 
-def _decimal(number: Decimal) -> str:
-    return format(number.normalize(), "f")
-
-
 def _weight(number: Decimal) -> str:
-    return _decimal(number.quantize(Decimal("0.00001")))
+    return number_text(number.quantize(Decimal("0.00001")))
 
 
 def _answers(question: GiftQuestion) -> list[str]:
@@ -258,7 +256,7 @@ def _answers(question: GiftQuestion) -> list[str]:
         return ["TRUE" if question.true_false_answer else "FALSE"]
     if question.kind == NUMERIC:
         value, tolerance = question.numeric_value, question.numeric_tolerance
-        return [f"#{_decimal(value)}:{_decimal(tolerance)}"]
+        return [f"#{number_text(value)}:{number_text(tolerance)}"]
     if question.kind == SHORT_ANSWER:
         return [f"={_escape(answer)}" for answer in question.accepted_answers]
     lines = []

@@ -324,7 +324,7 @@ class _Tally:
 
 def _number_text(answer: str) -> str:
     number = grading.parse_number(answer)
-    return grading.normalise_text(answer) if number is None else f"{number.normalize():f}"
+    return grading.normalise_text(answer) if number is None else grading.number_text(number)
 
 
 def _tally_wrong(tally: _Tally, question: dict, answer) -> None:

@@ -78,6 +78,11 @@ def parse_number(text: str) -> Decimal | None:
     return number
 
 
+def number_text(number: Decimal) -> str:
+    """`number` in plain digits and without trailing zeros: "100", not "1E+2" or "100.00"."""
+    return format(number.normalize(), "f")
+
+
 def question_fraction(question: dict, answer) -> Fraction:
     """The share of `question`'s points that the cleaned `answer` earns."""
     if answer is None:

@@ -273,9 +273,9 @@ def _correct_answer(question: dict) -> str | None:
     if question["kind"] == grading.SHORT_ANSWER:
         return question["accepted_answers"][0] if question["accepted_answers"] else ""
     if question["kind"] == grading.NUMERIC:
+        value = grading.number_text(Decimal(question["value"]))
         tolerance = Decimal(question["tolerance"])
-        value = Decimal(question["value"]).normalize()
-        return f"{value} ± {tolerance.normalize()}" if tolerance else f"{value}"
+        return f"{value} ± {grading.number_text(tolerance)}" if tolerance else value
     return None
 
 

@@ -4,6 +4,7 @@ import dataclasses
 import json
 
 import pytest
+from django.urls import reverse
 
 from assessment.models import Choice, Question, Quiz
 from assessment.selectors import attempt_review
@@ -84,3 +85,18 @@ def test_the_review_names_the_right_value_of_a_numeric_question(student, quiz, u
     attempt = _submit(student, quiz, {str(question.pk): "3"})
     (q,) = attempt_review(attempt=attempt).questions
     assert q.correct_answer == "2.5 ± 0.1" and q.answer == "3" and q.earned == 0
+
+
+def test_the_result_page_writes_a_round_numeric_value_in_plain_digits(
+    client, student, course, quiz, unlocked
+):
+    """The result page says "100 ± 10" for a round right value, not "1E+2 ± 1E+1"."""
+    question = numeric(quiz, "100", "10")
+    attempt = _submit(student, quiz, {str(question.pk): "5"})
+    (q,) = attempt_review(attempt=attempt).questions
+    assert q.correct_answer == "100 ± 10"
+    client.force_login(student)
+    html = client.get(
+        reverse("assessment:result", args=[course.slug, quiz.lecture_id, attempt.pk])
+    ).content.decode()
+    assert "100 ± 10" in html and "E+" not in html
