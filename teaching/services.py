@@ -185,9 +185,12 @@ def module_update(
     module = Module.objects.select_for_update().select_related("course").get(pk=module.pk)
     _require_editor(actor, module.course)
     became_published = is_published and not module.is_published
+    published_changed = is_published != module.is_published
     module.title, module.description, module.is_published = title, description, is_published
     module.full_clean()
     module.save(update_fields=["title", "description", "is_published"])
+    if published_changed:
+        _course_duration_refresh(module.course_id)
     if became_published:
         _notify_module_published(module)
     return module

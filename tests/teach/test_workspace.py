@@ -468,3 +468,28 @@ def test_the_course_duration_follows_its_published_lectures(instructor, course):
     assert minutes() == with_long
     services.lecture_delete(actor=instructor, lecture=lecture)
     assert minutes() == with_long - 10
+
+
+def test_the_module_edit_form_keeps_the_course_duration_to_its_published_lectures(
+    teacher, instructor, course
+):
+    """Unpublishing (or publishing) a module through its edit form updates the course's length."""
+    from teaching import services
+
+    module = course.modules.order_by("order").first()
+    services.lecture_create(
+        actor=instructor, module=module, title="Long", duration_seconds=600, is_published=True
+    )
+    course.refresh_from_db()
+    with_module = course.duration_minutes
+    edit = url("module_edit", course, module.pk)
+    fields = {"title": module.title, "description": ""}
+
+    assert teacher.post(edit, fields).status_code == 302  # "Published" unchecked
+    module.refresh_from_db()
+    course.refresh_from_db()
+    assert not module.is_published
+    assert course.duration_minutes <= with_module - 10
+    assert teacher.post(edit, {**fields, "is_published": "on"}).status_code == 302
+    course.refresh_from_db()
+    assert course.duration_minutes == with_module
