@@ -161,7 +161,9 @@ def quiz_settings_update(
     return quiz
 
 
-def _check_choices(kind: str, choices: list[ChoiceData]) -> None:
+def check_choices(kind: str, choices: Sequence[ChoiceData]) -> None:
+    """Raise ValidationError unless `choices` suit a question of `kind` (the editor's rules,
+    which an import follows too)."""
     if kind not in Question.CHOICE_KINDS:
         return
     if len(choices) < 2:
@@ -235,7 +237,7 @@ def question_create(*, actor, quiz: Quiz, kind: str, fields: QuestionFields) -> 
     if kind not in Question.Kind.values:
         raise ValidationError({"kind": _("Choose a question kind.")})
     choices = list(fields.choices or [])
-    _check_choices(kind, choices)
+    check_choices(kind, choices)
     last = quiz.questions.order_by("-order").values_list("order", flat=True).first()
     question = Question(quiz=quiz, kind=kind, order=0 if last is None else last + 1)
     _apply_question_fields(question, fields)
@@ -258,7 +260,7 @@ def question_update(*, actor, question: Question, fields: QuestionFields) -> Que
     question = _locked_question(question)
     _require_manager(actor, question.quiz.lecture.module.course)
     choices = list(fields.choices or [])
-    _check_choices(question.kind, choices)
+    check_choices(question.kind, choices)
     _apply_question_fields(question, fields)
     question.save()
     _save_choices(question, choices)

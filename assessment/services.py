@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessment import gift, grading
+from assessment import authoring, gift, grading
 from assessment.models import Attempt, Choice, ExtraAttempt, Question, Quiz
 from progress.selectors import active_enrollment, can_manage_course, course_outline_state
 from progress.services import lecture_complete
@@ -253,8 +253,15 @@ def quiz_gift_import(*, actor, quiz: Quiz, source: str) -> list[Question]:
             numeric_value=item.numeric_value,
             numeric_tolerance=item.numeric_tolerance,
         )
+        choices = [
+            authoring.ChoiceData(text=c.text, is_correct=c.is_correct, explanation=c.feedback)
+            for c in item.choices
+        ]
         try:
             question.full_clean()
+            # What the editor refuses (too many choices, ...) must not come in by a file
+            # either: the question could then never be saved in the editor again.
+            authoring.check_choices(item.kind, choices)
         except ValidationError as error:
             messages = "; ".join(m for ms in error.message_dict.values() for m in ms)
             raise ValidationError(

@@ -115,6 +115,24 @@ def test_a_question_the_quiz_cannot_hold_imports_nothing(teacher, quiz, lecture)
     assert not quiz.questions.exists()
 
 
+def _choices(count):
+    return "\n".join(["=right"] + [f"~wrong {i}" for i in range(count - 1)])
+
+
+def test_a_question_with_more_choices_than_the_editor_allows_imports_nothing(
+    teacher, quiz, lecture
+):
+    """An import refuses a question of 21 choices, as the editor does, and names the question."""
+    source = f"Fine?{{T}}\n\nPick one{{\n{_choices(21)}\n}}\n"
+    response = teacher.post(url("quiz_import", lecture), {"text": source})
+    assert response.status_code == 400
+    assert "Question 2: Give at most 20 choices." in response.content.decode()
+    assert not quiz.questions.exists()
+    response = teacher.post(url("quiz_import", lecture), {"text": f"Pick one{{{_choices(20)}}}"})
+    assert response.status_code == 302
+    assert quiz.questions.get().choices.count() == 20
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
