@@ -9,7 +9,12 @@ from django.shortcuts import render
 
 from courses import selectors as course_selectors
 from courses.page_cache import cache_for_anonymous
-from progress.selectors import active_enrollment, rating_breakdown, visible_reviews
+from progress.selectors import (
+    active_enrollment,
+    has_completed_all,
+    rating_breakdown,
+    visible_reviews,
+)
 
 REVIEWS_PAGE_SIZE = 10
 
@@ -33,6 +38,9 @@ def course_detail(request, slug):
             "lecture_count": len(lectures),
             "preview_count": sum(1 for lecture in lectures if lecture.is_free_preview),
             "enrollment": enrollment,
+            "is_completed": has_completed_all(
+                enrollment=enrollment, lecture_ids=[lecture.pk for lecture in lectures]
+            ),
             "reviews": paginator.get_page(request.GET.get("reviews_page")),
             "ratings": ratings,
         },

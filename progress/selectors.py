@@ -1,7 +1,7 @@
 """Reads of the progress app: the unlock rule, progress, enrollments, reviews."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -303,6 +303,16 @@ def _completed_ids(enrollment: Enrollment | None) -> frozenset[int]:
         .order_by()  # a set: the model's default order would only cost a sort
         .values_list("lecture_id", flat=True)
     )
+
+
+def has_completed_all(*, enrollment: Enrollment | None, lecture_ids: Collection[int]) -> bool:
+    """Whether `enrollment` (active) has completed each of `lecture_ids`, a course's published
+    lectures: what pages show as a completed course. One query.
+
+    Not `enrollment.completed_at`, which keeps the date the student first finished even once
+    the course gains lectures.
+    """
+    return bool(lecture_ids) and set(lecture_ids) <= _completed_ids(enrollment)
 
 
 def course_outline_state(*, user, course: Course, can_manage=None, enrollment=_LOOKUP):

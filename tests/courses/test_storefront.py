@@ -20,6 +20,7 @@ from tests.factories import (
     CourseFactory,
     EnrollmentFactory,
     InstructorFactory,
+    LectureCompletionFactory,
     LectureFactory,
     ModuleFactory,
     ReviewFactory,
@@ -75,7 +76,9 @@ def test_enrolled_student_continues_where_they_left_off(client, student):
 
 def test_finished_student_sees_completed_and_is_asked_for_a_review(client, student):
     course = CourseFactory()
-    EnrollmentFactory(student=student, course=course, completed_at=timezone.now())
+    lecture = LectureFactory(module=ModuleFactory(course=course))
+    enrollment = EnrollmentFactory(student=student, course=course, completed_at=timezone.now())
+    LectureCompletionFactory(enrollment=enrollment, lecture=lecture)
     client.force_login(student)
     html = page(client, course)
     card = price_card(html)

@@ -253,6 +253,27 @@ def test_a_course_that_gains_a_lecture_is_in_progress_again_and_keeps_its_first_
     assert "✓ Completed" in html and date_format(first) in html
 
 
+def test_the_course_page_offers_to_continue_once_a_finished_course_gains_a_lecture(
+    student_client, student, course, lectures, enrollment, committed
+):
+    """The course page says "Completed" only while every published lecture is done."""
+    with committed():
+        _finish(student, course, lectures)
+    html = student_client.get(course.get_absolute_url()).content.decode()
+    assert "Completed" in html and "Continue learning" not in html
+
+    with committed():
+        added = LectureFactory(module=lectures[-1].module, order=9, title="Bonus")
+    html = student_client.get(course.get_absolute_url()).content.decode()
+    assert "Continue learning" in html and "Completed" not in html
+
+    with committed():
+        lecture_complete(user=student, course=course, lecture=added)
+    enrollment.refresh_from_db()
+    html = student_client.get(course.get_absolute_url()).content.decode()
+    assert "Completed" in html and date_format(enrollment.completed_at) in html
+
+
 def test_completed_at_is_set_by_the_last_lecture_only(student, course, lectures, enrollment):
     _finish(student, course, lectures[:-1])
     enrollment.refresh_from_db()
