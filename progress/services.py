@@ -1,5 +1,6 @@
 """Writes of the progress app: enrollments, completions, reviews."""
 
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, F
+from django.db.models import Avg, Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -153,19 +154,64 @@ def lecture_complete(
     done = outline.completed_ids | {lecture.pk}
     published = [i.lecture.pk for i in outline.items if i.is_published]
     if enrollment.completed_at is None and published and set(published) <= done:
-        enrollment.completed_at = now
-        fields.append("completed_at")
-        notify(
-            recipient=user,
-            kind=Notification.Kind.COURSE_COMPLETED,
-            title=_("You completed %(course)s") % {"course": course.title},
-            body=_("Congratulations! Tell other students what you thought of it."),
-            link=course.get_absolute_url(),
-        )
-    enrollment.save(update_fields=fields)
-    if "completed_at" in fields:
-        course_completed.send(sender=Enrollment, enrollment=enrollment)
+        _course_complete(enrollment=enrollment, course=course, now=now, also=fields)
+    else:
+        enrollment.save(update_fields=fields)
     return completion
+
+
+def _course_complete(
+    *, enrollment: Enrollment, course: Course, now, also: Sequence[str] = ()
+) -> None:
+    """Complete the course for a locked `enrollment` (with its fields `also`): the date, the
+    congratulation, and the signal on which certificates issue one."""
+    enrollment.completed_at = now
+    enrollment.save(update_fields=["completed_at", *also])
+    notify(
+        recipient=enrollment.student,
+        kind=Notification.Kind.COURSE_COMPLETED,
+        title=_("You completed %(course)s") % {"course": course.title},
+        body=_("Congratulations! Tell other students what you thought of it."),
+        link=course.get_absolute_url(),
+    )
+    course_completed.send(sender=Enrollment, enrollment=enrollment)
+
+
+@transaction.atomic
+def enrollments_complete_if_done(*, course_id: int) -> int:
+    """Complete the course for the active enrollments whose completions now cover every
+    published lecture; returns how many. For changes that remove published lectures
+    (deleted, unpublished, moved into a draft module): the students who had done all the
+    others have finished, though they completed no lecture to say so.
+    """
+    published = list(
+        Lecture.objects.filter(
+            module__course_id=course_id, is_published=True, module__is_published=True
+        ).values_list("pk", flat=True)
+    )
+    if not published:  # as in lecture_complete: a course with nothing to do is never done
+        return 0
+    pending = Enrollment.objects.filter(
+        course_id=course_id, status=Enrollment.Status.ACTIVE, completed_at__isnull=True
+    )
+    done = (
+        pending.annotate(done=Count("completions", filter=Q(completions__lecture_id__in=published)))
+        .filter(done=len(published))
+        .values_list("pk", flat=True)
+    )
+    # Locked, and read again under the lock: a student completing a lecture meanwhile
+    # completes the course themselves (lecture_complete locks the same row).
+    finished = list(
+        pending.select_for_update(of=("self",)).filter(pk__in=list(done)).select_related("student")
+    )
+    if not finished:
+        return 0
+    course = Course.objects.get(pk=course_id)
+    now = timezone.now()
+    for enrollment in finished:
+        enrollment.course = course
+        _course_complete(enrollment=enrollment, course=course, now=now)
+    return len(finished)
 
 
 # --- Reviews ----------------------------------------------------------------------------------

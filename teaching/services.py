@@ -18,6 +18,7 @@ from courses.models import Course, Lecture, Module, authorable_lecture_kinds
 from courses.video import parse_video_url
 from notifications.models import Notification
 from notifications.services import notify_many
+from progress.services import enrollments_complete_if_done
 from teaching.selectors import course_active_students, course_can_edit
 
 UP, DOWN = "up", "down"
@@ -158,6 +159,13 @@ def _course_duration_refresh(course_id: int) -> None:
     Course.objects.filter(pk=course_id).update(duration_minutes=((seconds or 0) + 59) // 60)
 
 
+def _published_lectures_changed(course_id: int) -> None:
+    """After a change that may have removed published lectures of the course: its stored
+    length, and the students left with every remaining lecture done have finished it."""
+    _course_duration_refresh(course_id)
+    enrollments_complete_if_done(course_id=course_id)
+
+
 @transaction.atomic
 def module_create(
     *, actor, course: Course, title: str, description: str = "", is_published: bool = True
@@ -190,7 +198,7 @@ def module_update(
     module.full_clean()
     module.save(update_fields=["title", "description", "is_published"])
     if published_changed:
-        _course_duration_refresh(module.course_id)
+        _published_lectures_changed(module.course_id)
     if became_published:
         _notify_module_published(module)
     return module
@@ -203,7 +211,7 @@ def module_set_published(*, actor, module: Module, is_published: bool) -> Module
     if module.is_published != is_published:
         module.is_published = is_published
         module.save(update_fields=["is_published"])
-        _course_duration_refresh(module.course_id)
+        _published_lectures_changed(module.course_id)
         if is_published:
             _notify_module_published(module)
     return module
@@ -230,7 +238,7 @@ def module_delete(*, actor, module: Module) -> None:
     ]
     Module.objects.filter(pk=module.pk).delete()
     _resequence(Module, [m for m in modules if m.pk != module.pk])
-    _course_duration_refresh(module.course_id)
+    _published_lectures_changed(module.course_id)
     _delete_files_on_commit(files)
 
 
@@ -382,7 +390,7 @@ def lecture_create(
     _save_lecture(lecture)
     if lecture.kind == Lecture.Kind.QUIZ:  # its quiz, with the default settings, at once
         authoring.quiz_ensure(actor=actor, lecture=lecture)
-    _course_duration_refresh(module.course_id)
+    _course_duration_refresh(module.course_id)  # a lecture added completes nobody's course
     if _is_visible(lecture):
         _notify_lecture_published(lecture)
     return lecture
@@ -443,7 +451,7 @@ def lecture_update(
     _save_lecture(lecture)
     if lecture.kind == Lecture.Kind.QUIZ:
         authoring.quiz_ensure(actor=actor, lecture=lecture)
-    _course_duration_refresh(module.course_id)
+    _published_lectures_changed(module.course_id)
     if module.pk != old_module_id:
         _resequence(Lecture, [row for row in siblings[old_module_id] if row.pk != lecture.pk])
     _delete_files_on_commit(obsolete)
@@ -460,7 +468,7 @@ def lecture_set_published(*, actor, lecture: Lecture, is_published: bool) -> Lec
     if lecture.is_published != is_published:
         lecture.is_published = is_published
         lecture.save(update_fields=["is_published", "updated_at"])
-        _course_duration_refresh(lecture.module.course_id)
+        _published_lectures_changed(lecture.module.course_id)
         if _is_visible(lecture):
             _notify_lecture_published(lecture)
     return lecture
@@ -516,7 +524,7 @@ def lecture_reorder(*, actor, module: Module, lecture_ids: list[int]) -> None:
     rows[moved.pk] = moved
     _resequence(Lecture, [row for row in locked[source_id] if row.pk != moved.pk])
     _resequence(Lecture, [rows[pk] for pk in lecture_ids])
-    _course_duration_refresh(module.course_id)
+    _published_lectures_changed(module.course_id)
     if _is_visible(moved) and not was_visible:
         _notify_lecture_published(moved)
 
@@ -530,5 +538,5 @@ def lecture_delete(*, actor, lecture: Lecture) -> None:
     files = [(f.storage, f.name) for f in (lecture.video_file, lecture.attachment) if f]
     Lecture.objects.filter(pk=lecture.pk).delete()
     _resequence(Lecture, [row for row in lectures if row.pk != lecture.pk])
-    _course_duration_refresh(lecture.module.course_id)
+    _published_lectures_changed(lecture.module.course_id)
     _delete_files_on_commit(files)

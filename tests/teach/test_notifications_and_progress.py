@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from certificates.models import Certificate
 from notifications.models import Notification
 from progress.models import Enrollment, LectureCompletion
 from teaching import services
@@ -139,3 +140,117 @@ def test_deleting_an_open_lecture_raises_progress(teacher, course):
     teacher.post(reverse("teach:lecture_delete", args=[course.slug, last.pk]))
 
     assert progress_percent(enrollment) == 20  # 1 of 5
+
+
+def _in_order(course):
+    return [
+        lecture
+        for module in course.modules.order_by("order")
+        for lecture in module.lectures.order_by("order")
+    ]
+
+
+def _done_but_last(course, **enrollment_fields):
+    """An enrollment that completed every lecture of `course` but its last one."""
+    enrollment = EnrollmentFactory(course=course, **enrollment_fields)
+    for lecture in _in_order(course)[:-1]:
+        LectureCompletionFactory(enrollment=enrollment, lecture=lecture)
+    return enrollment
+
+
+def _delete_lecture(instructor, course):
+    services.lecture_delete(actor=instructor, lecture=_in_order(course)[-1])
+
+
+def _unpublish_lecture(instructor, course):
+    services.lecture_set_published(
+        actor=instructor, lecture=_in_order(course)[-1], is_published=False
+    )
+
+
+def _move_lecture_to_a_draft_module(instructor, course):
+    lecture = _in_order(course)[-1]
+    draft = services.module_create(
+        actor=instructor, course=course, title="Extra", is_published=False
+    )
+    services.lecture_update(
+        actor=instructor,
+        lecture=lecture,
+        module=draft,
+        title=lecture.title,
+        kind=lecture.kind,
+        body=lecture.body,
+        duration_seconds=lecture.duration_seconds,
+        is_free_preview=lecture.is_free_preview,
+        is_published=True,
+    )
+
+
+def _unpublish_last_module_in_its_form(instructor, course):
+    last = course.modules.order_by("order").last()
+    services.module_update(
+        actor=instructor, module=last, title=last.title, description="", is_published=False
+    )
+
+
+def _unpublish_last_module(instructor, course):
+    last = course.modules.order_by("order").last()
+    services.module_set_published(actor=instructor, module=last, is_published=False)
+
+
+def _delete_last_module(instructor, course):
+    services.module_delete(actor=instructor, module=course.modules.order_by("order").last())
+
+
+@pytest.mark.parametrize(
+    "remove",
+    [
+        _delete_lecture,
+        _unpublish_lecture,
+        _move_lecture_to_a_draft_module,
+        _unpublish_last_module_in_its_form,
+        _unpublish_last_module,
+        _delete_last_module,
+    ],
+)
+def test_removing_the_last_lecture_left_completes_the_course(
+    client, instructor, course, remove, django_capture_on_commit_callbacks
+):
+    """A student who did every other lecture has finished once the last one is removed:
+    the course completes, with its congratulation and certificate."""
+    enrollment = _done_but_last(course)
+    with django_capture_on_commit_callbacks(execute=True):
+        remove(instructor, course)
+
+    enrollment.refresh_from_db()
+    assert enrollment.completed_at is not None
+    kinds = Notification.objects.filter(recipient=enrollment.student).values_list("kind", flat=True)
+    assert sorted(kinds) == sorted(
+        [Notification.Kind.COURSE_COMPLETED, Notification.Kind.CERTIFICATE_ISSUED]
+    )
+    assert Certificate.objects.filter(enrollment=enrollment).exists()
+    client.force_login(enrollment.student)
+    response = client.get(reverse("certificates:course_complete", args=[course.slug]))
+    assert response.status_code == 200
+
+
+def test_removing_a_lecture_completes_no_course_with_lectures_left(instructor, course):
+    """Students with lectures still to do, without access, or already finished are left as
+    they were."""
+    lectures = _in_order(course)
+    behind = EnrollmentFactory(course=course)
+    for lecture in lectures[:-2]:
+        LectureCompletionFactory(enrollment=behind, lecture=lecture)
+    revoked = _done_but_last(course, status="revoked", revoked_at="2026-01-01T00:00Z")
+    finished_before = "2026-01-02T00:00Z"
+    finished = _done_but_last(course, completed_at=finished_before)
+
+    services.lecture_delete(actor=instructor, lecture=lectures[-1])
+
+    for enrollment in (behind, revoked):
+        enrollment.refresh_from_db()
+        assert enrollment.completed_at is None
+    finished.refresh_from_db()
+    assert finished.completed_at.isoformat() == "2026-01-02T00:00:00+00:00"
+    assert not Notification.objects.filter(kind=Notification.Kind.COURSE_COMPLETED).exists()
+    assert not Certificate.objects.exists()
