@@ -203,13 +203,32 @@ def attempt_submit(
     _finish(attempt, answers=answers if isinstance(answers, dict) else {}, now=now)
     if attempt.passed and attempt.counted:
         lecture = attempt.quiz.lecture
-        # Access may have ended while the attempt was open: the attempt stays recorded, the
-        # lecture is not completed.
+        # Access may have ended, or a lecture before the quiz been published, while the
+        # attempt was open: the pass stays recorded and completes the lecture once it is
+        # open again (quiz_pass_count).
         with contextlib.suppress(PermissionDenied):
             lecture_complete(
                 user=student, course=lecture.module.course, lecture=lecture, quiz_passed=True
             )
     return attempt
+
+
+def quiz_pass_count(*, student, quiz: Quiz) -> None:
+    """Complete `quiz`'s lecture for `student` by a counted pass already recorded; idempotent.
+
+    For a pass that could not complete the lecture when it was graded (access had ended, or
+    the lecture was locked by a lecture published before it): with no attempt left, nothing
+    else ever could. Raises PermissionDenied without a counted pass, or while the lecture is
+    locked, as lecture_complete does.
+    """
+    if not student.is_authenticated:
+        raise PermissionDenied
+    quiz = _quiz_with_course(quiz)
+    lecture = quiz.lecture
+    passed = Attempt.objects.filter(quiz=quiz, student=student, counted=True, passed=True)
+    if lecture.kind != lecture.Kind.QUIZ or not passed.exists():
+        raise PermissionDenied(_("A quiz is completed by passing it."))
+    lecture_complete(user=student, course=lecture.module.course, lecture=lecture, quiz_passed=True)
 
 
 def extra_attempt_grant(*, actor, quiz: Quiz, student) -> ExtraAttempt:

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessment import selectors, services
@@ -98,6 +99,7 @@ def quiz_page(request, slug, lecture_id):
     context = page.context(
         status=status,
         start_url=page.url("start"),
+        complete_url=page.url("complete"),
         attempts=attempts,
         can_manage=page.can_manage,
     )
@@ -115,6 +117,16 @@ def quiz_start(request, slug, lecture_id):
             messages.error(request, message)
         return redirect(page.url("quiz"))
     return redirect(page.url("attempt", attempt.pk))
+
+
+@login_required
+@require_POST
+def quiz_complete(request, slug, lecture_id):
+    """Count a recorded pass that could not complete the lecture when it was graded."""
+    page = QuizPage(request, slug, lecture_id)
+    services.quiz_pass_count(student=request.user, quiz=page.quiz)
+    messages.success(request, _("Your pass is counted: the lecture is complete."))
+    return redirect(page.item.url)
 
 
 @login_required

@@ -8,12 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, connections, transaction
 
 from assessment.models import Attempt
-from assessment.services import attempt_start, attempt_submit
+from assessment.services import attempt_start, attempt_submit, quiz_pass_count
+from courses.models import Module
 from progress.models import LectureCompletion
 from progress.selectors import course_outline_state
-from progress.services import enrollment_revoke
+from progress.services import enrollment_create, enrollment_revoke, lecture_complete
+from teaching.services import lecture_set_published
 from tests.assessment.conftest import NOW, correct_choice_ids, single, wrong_choice_ids
-from tests.factories import StudentFactory
+from tests.factories import LectureFactory, ModuleFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -170,6 +172,75 @@ def test_a_pass_after_access_ended_is_recorded_without_completing(
 
     attempt.refresh_from_db()
     assert attempt.passed and attempt.score == 100
+    assert not LectureCompletion.objects.filter(lecture=lectures[1]).exists()
+
+
+def _quiz_completed(student, course, lectures) -> bool:
+    return course_outline_state(user=student, course=course).state_of(lectures[1].pk).is_completed
+
+
+def test_a_pass_while_access_had_ended_completes_the_lecture_once_access_returns(
+    student, course, quiz, question, unlocked, lectures
+):
+    """A quiz passed while the student's access had ended counts once access returns, though
+    no attempt is left."""
+    quiz.attempts_allowed = 1
+    quiz.save()
+    attempt = attempt_start(student=student, quiz=quiz, now=NOW)
+    enrollment_revoke(enrollment=unlocked)
+    attempt_submit(student=student, attempt=attempt, answers=_right(question), now=NOW)
+    with pytest.raises(PermissionDenied):  # no access, nothing to complete
+        quiz_pass_count(student=student, quiz=quiz)
+
+    enrollment_create(student=student, course=course)
+    assert not _quiz_completed(student, course, lectures)
+    quiz_pass_count(student=student, quiz=quiz)
+    assert _quiz_completed(student, course, lectures)
+    outline = course_outline_state(user=student, course=course)
+    assert outline.state_of(lectures[2].pk).is_open
+    quiz_pass_count(student=student, quiz=quiz)  # again: nothing changes
+    assert LectureCompletion.objects.filter(lecture=lectures[1]).count() == 1
+
+
+def test_a_pass_while_a_lecture_was_published_before_the_quiz_counts_once_that_one_is_done(
+    instructor, student, course, quiz, question, unlocked, lectures
+):
+    """A quiz passed while a lecture published before it locked it counts once the student
+    has done that lecture."""
+    quiz.attempts_allowed = 1
+    quiz.save()
+    Module.objects.filter(course=course).update(order=1)
+    draft = LectureFactory(module=ModuleFactory(course=course, order=0), is_published=False)
+    attempt = attempt_start(student=student, quiz=quiz, now=NOW)
+    lecture_set_published(actor=instructor, lecture=draft, is_published=True)
+    attempt = attempt_submit(student=student, attempt=attempt, answers=_right(question), now=NOW)
+    assert attempt.passed and not _quiz_completed(student, course, lectures)
+    with pytest.raises(PermissionDenied):  # locked until the new lecture is done
+        quiz_pass_count(student=student, quiz=quiz)
+    assert not _quiz_completed(student, course, lectures)
+
+    lecture_complete(user=student, course=course, lecture=draft)
+    quiz_pass_count(student=student, quiz=quiz)
+    assert _quiz_completed(student, course, lectures)
+
+
+def test_a_failed_attempt_counts_as_no_pass(student, course, quiz, question, unlocked, lectures):
+    """Only a pass completes the quiz lecture."""
+    attempt = attempt_start(student=student, quiz=quiz, now=NOW)
+    attempt_submit(student=student, attempt=attempt, answers=_wrong(question), now=NOW)
+    with pytest.raises(PermissionDenied):
+        quiz_pass_count(student=student, quiz=quiz)
+    assert not LectureCompletion.objects.filter(lecture=lectures[1]).exists()
+
+
+def test_an_uncounted_pass_counts_as_no_pass(student, course, quiz, question, unlocked, lectures):
+    """A pass taken as one of the course's managers (not counted) never completes the lecture."""
+    attempt = attempt_start(student=student, quiz=quiz, now=NOW)
+    Attempt.objects.filter(pk=attempt.pk).update(counted=False)
+    attempt_submit(student=student, attempt=attempt, answers=_right(question), now=NOW)
+    assert Attempt.objects.get(pk=attempt.pk).passed
+    with pytest.raises(PermissionDenied):
+        quiz_pass_count(student=student, quiz=quiz)
     assert not LectureCompletion.objects.filter(lecture=lectures[1]).exists()
 
 

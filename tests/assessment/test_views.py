@@ -444,3 +444,42 @@ def test_before_the_time_is_up_an_unreadable_answer_is_sent_back(taker, url, qui
     assert response.status_code == 400
     attempt.refresh_from_db()
     assert attempt.submitted_at is None
+
+
+def test_a_pass_not_counted_when_graded_is_completed_from_the_quiz_page(
+    taker, url, quiz, question, student, course, lectures, unlocked, committed
+):
+    """The quiz page offers to complete the lecture with a pass graded while access had ended."""
+    from assessment.services import attempt_start, attempt_submit
+    from progress.services import enrollment_create, enrollment_revoke
+
+    quiz.attempts_allowed = 1
+    quiz.save()
+    with committed():
+        attempt = attempt_start(student=student, quiz=quiz)
+        enrollment_revoke(enrollment=unlocked)
+        right = {str(question.pk): correct_choice_ids(question)[0]}
+        attempt_submit(student=student, attempt=attempt, answers=right)
+        enrollment_create(student=student, course=course)
+    html = taker.get(url).content.decode()
+    assert f'action="{url}complete/"' in html and "used every attempt" not in html
+    after = f"/learn/{course.slug}/lectures/{lectures[2].pk}/"
+    assert taker.get(after).status_code == 302
+
+    with committed():
+        response = taker.post(f"{url}complete/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/learn/{course.slug}/lectures/{lectures[1].pk}/"
+    assert LectureCompletion.objects.filter(lecture=lectures[1]).exists()
+    assert taker.get(after).status_code == 200
+    assert f'action="{url}complete/"' not in taker.get(url).content.decode()
+
+
+def test_a_failed_attempt_is_offered_no_completion(taker, url, question, lectures):
+    """Without a pass, the quiz page offers no completion and refuses one."""
+    attempt = start(taker, url)
+    wrong = str(wrong_choice_ids(question)[0])
+    taker.post(f"{url}attempts/{attempt.pk}/", {f"q{question.pk}": wrong})
+    assert f'action="{url}complete/"' not in taker.get(url).content.decode()
+    assert taker.post(f"{url}complete/").status_code == 403
+    assert not LectureCompletion.objects.filter(lecture=lectures[1]).exists()

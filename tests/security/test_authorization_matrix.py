@@ -282,6 +282,12 @@ MATRIX = {
     "assessment:start": Entry(
         lambda w: quiz_path(w, "start/"), get=signed_in("405"), post="login 403 3xx 403 3xx 403 3xx"
     ),
+    # Only a counted pass (none here) completes the lecture; managers' tries never count.
+    "assessment:complete": Entry(
+        lambda w: quiz_path(w, "complete/"),
+        get=signed_in("405"),
+        post="login 403 403 403 403 403 403",
+    ),
     "assessment:attempt": Entry(
         lambda w: quiz_path(w, "attempts/{attempt}/", attempt="open"),
         get="login 403 200 403 404 403 404",
