@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from certificates import credential
@@ -22,6 +23,8 @@ from notifications.services import notify
 from progress.models import Enrollment
 
 SIGNING_KEY_ID = 1  # one key; a rotation would add rows and name them in the key ids
+# The name may fall back to the email's local part, which can outgrow the column.
+NAME_MAX_LENGTH = Certificate._meta.get_field("name").max_length
 
 
 def issuer_id() -> str:
@@ -97,7 +100,7 @@ def certificate_issue(*, enrollment: Enrollment, now: datetime | None = None) ->
         enrollment=enrollment,
         student=student,
         course=course,
-        name=student.name_on_certificates,
+        name=Truncator(student.name_on_certificates).chars(NAME_MAX_LENGTH),
         course_title=course.title,
         instructors=[i.display_name for i in course.instructors.order_by("name", "email")],
         course_length_seconds=course.duration_minutes * 60,

@@ -91,3 +91,24 @@ def test_a_credential_of_another_certificate_does_not_verify(certificate, course
     other = Certificate.objects.get(pk=certificate.pk)
     other.credential = {**certificate.credential, "id": "urn:uuid:0000"}
     assert not selectors.signature_valid(other)
+
+
+def test_a_nameless_student_with_a_long_email_still_gets_a_certificate_that_fits(
+    student, course, enrolled
+):
+    """Completing a course issues a certificate even when the name it falls back to (the
+    email's local part) is longer than the certificate's name column."""
+    local_part = "a" * 240
+    student.name = ""
+    student.email = f"{local_part}@ex.com"
+    student.full_clean()
+    student.save()
+    finish(student, course)
+    enrolled.refresh_from_db()
+    assert enrolled.completed_at is not None
+    certificate = Certificate.objects.get()
+    assert len(certificate.name) <= Certificate._meta.get_field("name").max_length
+    assert certificate.name.startswith("a" * 100)
+    assert certificate.name.endswith("…")
+    subject = certificate.credential["credentialSubject"]
+    assert subject["identifier"][0]["identityHash"] == certificate.name
