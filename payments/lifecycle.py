@@ -21,6 +21,8 @@ class Event(StrEnum):
     CHECKOUT_FAILED = "checkout_failed"  # Stripe could not open a session for the order
     PAID = "paid"  # the order's own session is paid, for the order's amount and currency
     PAID_MISMATCHED = "paid_mismatched"  # a paid session that does not match the order
+    # The order's own session completed with a delayed method (bank debit): money on its way.
+    PAYMENT_PROCESSING = "payment_processing"
     PAYMENT_FAILED = "payment_failed"  # a delayed payment method (bank debit) failed
     SESSION_EXPIRED = "session_expired"  # Stripe's session expired, or the order went stale
     CANCELLED = "cancelled"  # the student cancelled the checkout
@@ -31,6 +33,7 @@ class Event(StrEnum):
 
 class Effect(StrEnum):
     RECORD_PAYMENT = "record the payment"
+    RECORD_PAYMENT_ON_ITS_WAY = "record the payment on its way"
     RECORD_REFUND = "record the refund"
     ENROLL = "enroll (notifies the student)"
     REVOKE = "end access (unless another paid order keeps it)"
@@ -76,8 +79,11 @@ def _unpaid(status: str) -> dict:
     }
 
 
+_PROCESSING = Step(Status.PENDING, (Effect.RECORD_PAYMENT_ON_ITS_WAY,))
+
 TRANSITIONS: dict[tuple[str, Event], Step] = {
     **_unpaid(Status.PENDING),
+    (Status.PENDING, Event.PAYMENT_PROCESSING): _PROCESSING,
     (Status.PENDING, Event.CHECKOUT_FAILED): Step(Status.FAILED),
     (Status.PENDING, Event.PAYMENT_FAILED): Step(Status.FAILED, (Effect.NOTIFY_FAILED,)),
     (Status.PENDING, Event.SESSION_EXPIRED): Step(Status.EXPIRED),
@@ -85,7 +91,9 @@ TRANSITIONS: dict[tuple[str, Event], Step] = {
     # Stripe's word that the money arrived still counts after a failure, expiry or cancel.
     **_unpaid(Status.FAILED),
     **_unpaid(Status.EXPIRED),
-    # A delayed payment (bank debit) whose completion reached us after the order went stale.
+    # A delayed payment (bank debit) whose completion reached us after the order went stale:
+    # pending again, so it shows as processing and is not expired again until Stripe ends it.
+    (Status.EXPIRED, Event.PAYMENT_PROCESSING): _PROCESSING,
     (Status.EXPIRED, Event.PAYMENT_FAILED): Step(Status.FAILED, (Effect.NOTIFY_FAILED,)),
     **_unpaid(Status.CANCELLED),
     (Status.PAID, Event.REFUNDED_FULL): _REFUND_ACCESS,

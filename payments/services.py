@@ -251,6 +251,13 @@ def _record_payment(move: _Move) -> None:
     order.paid_with_test_checkout = move.facts.test_checkout
 
 
+def _record_payment_on_its_way(move: _Move) -> None:
+    # A completed session no longer expires at Stripe, so an order with its payment intent
+    # is not stale (orders_expire_stale): its status waits for Stripe's word on the money.
+    intent_id = _payment_intent_id(move.facts.session or {})
+    move.order.stripe_payment_intent_id = intent_id[:255]
+
+
 def _record_refund(move: _Move) -> None:
     order, charge = move.order, move.facts.charge or {}
     currency = str(charge.get("currency") or order.currency)
@@ -349,6 +356,7 @@ def _refund_access(move: _Move) -> RefundAccess:
 
 _EFFECTS = {
     Effect.RECORD_PAYMENT: _record_payment,
+    Effect.RECORD_PAYMENT_ON_ITS_WAY: _record_payment_on_its_way,
     Effect.RECORD_REFUND: _record_refund,
     Effect.ENROLL: _enroll,
     Effect.REVOKE: _revoke,
@@ -376,28 +384,25 @@ def _fulfil(order_id: int, session: dict, test_checkout: bool = False) -> tuple[
     if session.get("payment_status") != "paid":
         # Completed but "unpaid" means a delayed method (bank debit): async_payment_succeeded
         # brings the same session again once it is paid.
-        _record_payment_in_flight(order, session)
-        return order, False
+        if not _payment_on_its_way(order, session):
+            return order, False
+        facts = Facts(session=session)
+        return order, order_apply(order=order, event=Event.PAYMENT_PROCESSING, facts=facts)
     problem = _payment_mismatch(order, session)
     facts = Facts(session=session, problem=problem, test_checkout=test_checkout)
     event = Event.PAID_MISMATCHED if problem else Event.PAID
     return order, order_apply(order=order, event=event, facts=facts)
 
 
-def _record_payment_in_flight(order: Order, session: dict) -> None:
-    """Note the payment of the order's own completed session, still on its way (days, for a
-    bank debit): a completed session no longer expires at Stripe, so the order is not stale
-    (orders_expire_stale). Its status waits for Stripe's word on the money."""
-    intent_id = _payment_intent_id(session)
-    if (
-        order.status == Order.Status.PENDING
-        and session.get("status") == "complete"
+def _payment_on_its_way(order: Order, session: dict) -> bool:
+    """The order's own session was completed and its payment is on its way (days, for a bank
+    debit), not yet recorded: the lifecycle's payment_processing."""
+    return bool(
+        session.get("status") == "complete"
         and session.get("id") == order.stripe_session_id
-        and intent_id
+        and _payment_intent_id(session)
         and not order.stripe_payment_intent_id
-    ):
-        order.stripe_payment_intent_id = intent_id[:255]
-        order.save(update_fields=["stripe_payment_intent_id", "updated_at"])
+    )
 
 
 def order_review_accept(*, order_id: int) -> bool:

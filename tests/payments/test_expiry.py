@@ -283,6 +283,33 @@ def test_a_delayed_payment_that_succeeds_after_its_order_expired_is_taken(
     assert Enrollment.objects.get(student=student).is_active
 
 
+def test_a_bank_debit_completed_after_its_order_expired_shows_as_processing(
+    client, student, paid_course, fake_stripe
+):
+    """A bank debit whose completion arrives after the job expired its order shows as
+    processing again, cannot be cancelled, and is not expired again while the bank answers."""
+    order = start_checkout(client, student, paid_course)
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(hours=30))
+    assert expire_stale_orders(now=timezone.now()) == 1
+
+    _complete_with_a_bank_debit(client, fake_stripe, order)
+
+    order.refresh_from_db()
+    assert order.status == "pending"
+    assert order.payment_in_flight
+    page = client.get(reverse("payments:orders")).content.decode()
+    row = page[page.index(f'data-order="{order.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Payment processing" in row
+    assert "Expired" not in row
+    assert "Cancel order" not in row
+    assert expire_stale_orders(now=timezone.now() + timedelta(hours=2)) == 0
+    assert _status(order) == "pending"
+    event = fake_stripe.async_payment_succeeded_event(order.stripe_session_id)
+    assert post_event(client, event).content == b"applied"
+    assert _status(order) == "paid"
+
+
 def test_my_purchases_shows_an_order_the_job_expired(client, student, paid_course):
     order = _order(paid_course, age=timedelta(hours=25), student=student)
     expire_stale_orders(now=timezone.now())

@@ -107,6 +107,8 @@ def test_each_step_of_the_table_moves_the_order_and_does_what_it_says(status, ev
         assert enrollment is None or enrollment.is_active
         assert _notifications(order.student, "enrolled") == 0
     assert (order.paid_at is not None) == (Effect.RECORD_PAYMENT in step.effects)
+    records_intent = {Effect.RECORD_PAYMENT, Effect.RECORD_PAYMENT_ON_ITS_WAY} & set(step.effects)
+    assert (order.stripe_payment_intent_id == "pi_table") == bool(records_intent)
     assert (order.refunded_amount == Decimal("49.00")) == (Effect.RECORD_REFUND in step.effects)
     assert (order.failure_reason == "Checked by a test.") == (Effect.FLAG in step.effects)
     assert _notifications(order.student, "payment_failed") == (Effect.NOTIFY_FAILED in step.effects)
@@ -138,6 +140,8 @@ def test_the_late_events_that_must_change_nothing_are_outside_the_table():
         (Status.PAID, Event.PAID),  # a second completion
         (Status.PAID, Event.SESSION_EXPIRED),
         (Status.PAID, Event.CANCELLED),
+        (Status.PAID, Event.PAYMENT_PROCESSING),  # a completion after the debit succeeded
+        (Status.FAILED, Event.PAYMENT_PROCESSING),  # a completion after the debit failed
     ]:
         assert pair not in lifecycle.TRANSITIONS
     assert lifecycle.TRANSITIONS[(Status.REFUNDED, Event.PAID)].to == Status.REFUNDED
