@@ -47,6 +47,7 @@ class CheckoutOutcome(StrEnum):
     ENROLLED_FREE = "enrolled_free"
     REDIRECT = "redirect"
     FAILED = "failed"
+    PAYMENT_PROCESSING = "payment_processing"  # a bank debit for the course is on its way
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,9 @@ def checkout_start(*, student, course: Course) -> CheckoutResult:
         if course.is_free:
             enrollment_create(student=student, course=course, source=Enrollment.Source.FREE)
             return CheckoutResult(CheckoutOutcome.ENROLLED_FREE, course.get_learn_url())
+        if _payment_in_flight(student=student, course=course):
+            # Its completed session cannot be paid again, and a new one would charge twice.
+            return CheckoutResult(CheckoutOutcome.PAYMENT_PROCESSING, reverse("payments:orders"))
         order = _reusable_order(student=student, course=course) or Order.objects.create(
             student=student, course=course, amount=course.price, currency=course.currency.lower()
         )
@@ -105,6 +109,14 @@ def _checkout_failed(*, order_id: int, reason: str) -> None:
     if order.stripe_session_id is None:
         order.failure_reason = reason[:255]
         order_apply(order=order, event=Event.CHECKOUT_FAILED)
+
+
+def _payment_in_flight(*, student, course: Course) -> bool:
+    return (
+        Order.objects.filter(student=student, course=course, status=Order.Status.PENDING)
+        .exclude(stripe_payment_intent_id="")
+        .exists()
+    )
 
 
 def _reusable_order(*, student, course: Course) -> Order | None:

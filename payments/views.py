@@ -40,6 +40,14 @@ def enroll(request, slug):
             messages.info(request, _("You are already enrolled in this course."))
         case services.CheckoutOutcome.ENROLLED_FREE:
             messages.success(request, _("You are enrolled. Enjoy the course!"))
+        case services.CheckoutOutcome.PAYMENT_PROCESSING:
+            messages.info(
+                request,
+                _(
+                    "Your payment for this course is on its way from your bank. You will be "
+                    "told when it is confirmed or fails."
+                ),
+            )
         case services.CheckoutOutcome.FAILED:
             messages.error(
                 request,

@@ -497,6 +497,19 @@ def test_cancelling_an_order_whose_bank_debit_is_on_its_way_says_so(client, orde
     assert Order.objects.get(pk=order.pk).status == "paid"
 
 
+def test_buying_again_while_a_bank_debit_is_on_its_way_starts_no_second_payment(
+    client, order, fake_stripe, student
+):
+    _debit_on_its_way(client, fake_stripe, order)
+
+    response = client.post(reverse("course-enroll", args=[order.course.slug]), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("payments:orders")
+    assert "on its way from your bank" in response.content.decode()
+    assert fake_stripe.requests == []  # no new Checkout Session
+    assert list(Order.objects.filter(student=student).values_list("pk", flat=True)) == [order.pk]
+
+
 def test_a_paid_order_has_nothing_to_cancel(client, order, fake_stripe):
     _paid(client, fake_stripe, order)
     fake_stripe.requests.clear()
