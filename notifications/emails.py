@@ -24,6 +24,8 @@ UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 UNSUBSCRIBE_MAX_AGE = 60 * 24 * 60 * 60  # 60 days: older emails' links expire
 # The token's "kind" for the digest email: it turns the digest off.
 DIGEST = "digest"
+# One notification's own email is keyed "notification:<id>" in the outbox.
+KEY_PREFIX = "notification:"
 
 # A subject that tells what the email is about before it is opened; most titles do already.
 SUBJECTS = {
@@ -119,7 +121,7 @@ def notification_draft(notification: Notification, *, user) -> Draft:
         kind_label = str(Notification.Kind(kind).label)
         action = str(ACTIONS.get(kind, DEFAULT_ACTION))
     return Draft(
-        key=f"notification:{notification.pk}",
+        key=f"{KEY_PREFIX}{notification.pk}",
         kind=email_kind(kind),
         to=user.email,
         subject=subject,

@@ -2,8 +2,11 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Count, QuerySet
+from django.db.models import CharField, Count, Exists, OuterRef, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 
+from mail.models import Email
+from notifications.emails import KEY_PREFIX
 from notifications.models import DEFAULT_DELIVERY, Delivery, Notification, NotificationPreference
 
 # Kinds only people who teach receive: their preferences page leaves them out for others.
@@ -59,6 +62,20 @@ def digest_kinds() -> set[str]:
     return {
         kind for kind in Notification.Kind.values if default_delivery(kind) == Delivery.DIGEST
     } | set(chosen.values_list("kind", flat=True).distinct())
+
+
+def emailed_at_once() -> Exists:
+    """For a Notification queryset: its own email went out, or waits for a retry.
+
+    Such a notification is not offered to a digest as well (its kind may have moved to the
+    digest since); one whose email was stopped (turned off, failed) never reached the user.
+    """
+    return Exists(
+        Email.objects.filter(
+            key=Concat(Value(KEY_PREFIX), Cast(OuterRef("pk"), CharField())),
+            status__in=[Email.Status.QUEUED, Email.Status.SENT],
+        )
+    )
 
 
 def preference_kinds(*, user) -> list[str]:

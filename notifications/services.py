@@ -30,7 +30,8 @@ Email: each recipient who receives the kind "immediately" (NotificationPreferenc
 DEFAULT_DELIVERY) also gets an email, queued in the same transaction as the row (mail's
 outbox, key `notification:<id>`) and sent by a task after the commit, so a rolled-back action
 emails nobody and a failed send (the mail server down) leaves the action and the row in
-place, the email retried by mail's job. "Digest" kinds wait for `digests_send`, the daily job.
+place, the email retried by mail's job. "Digest" kinds wait for `digests_send`, the daily job,
+which leaves out a notification already emailed at once: a notification is emailed once.
 """
 
 import logging
@@ -253,9 +254,10 @@ def digests_send(*, now: datetime | None = None) -> int:
     if last is not None:
         since = min(since, last)
     since = max(since, through - timedelta(days=DIGEST_MAX_DAYS))
+    # A kind switched from "at once" to the digest: what was emailed at once stays out.
     window = Notification.objects.filter(
         kind__in=kinds, created_at__gte=since, created_at__lt=through
-    )
+    ).exclude(selectors.emailed_at_once())
     user_ids = list(
         window.order_by("recipient_id").values_list("recipient_id", flat=True).distinct()
     )

@@ -243,6 +243,37 @@ def test_notifications_written_through_notify_reach_the_digest(student, smtp_ser
     assert "Fresh" in text(message)
 
 
+def test_a_notification_emailed_at_once_is_not_in_the_digest_after_switching_to_it(
+    student, smtp_server, committed
+):
+    """Switching a kind from "at once" to the digest does not email the day's ones again."""
+    with committed():
+        services.notify(recipient=student, kind=Kind.ANNOUNCEMENT, title="Exam moved")
+    smtp_server.wait_for(1)  # emailed at once
+    services.preferences_save(user=student, choices={Kind.ANNOUNCEMENT: Delivery.DIGEST})
+    with committed():
+        services.notify(recipient=student, kind=Kind.ANNOUNCEMENT, title="Room changed")
+    later = Notification.objects.latest("created_at").created_at + timedelta(hours=1)
+    with committed():
+        assert services.digests_send(now=later) == 1
+    first, digest = smtp_server.wait_for(2)
+    assert "Exam moved" in first["Subject"]
+    assert digest["Subject"] == "Your daily digest: 1 new notification"
+    assert "Room changed" in text(digest) and "Exam moved" not in text(digest)
+
+
+def test_a_notification_whose_email_awaits_a_retry_is_not_in_the_digest(
+    student, smtp_server, committed, email_awaiting_retry
+):
+    """An email still on its way (a retry after "try later") is not doubled by the digest."""
+    email = email_awaiting_retry(student, Kind.ANNOUNCEMENT)
+    services.preferences_save(user=student, choices={Kind.ANNOUNCEMENT: Delivery.DIGEST})
+    with committed():
+        assert services.digests_send(now=email.created_at + timedelta(hours=1)) == 0
+    assert mail_services.emails_deliver([email.pk], now=email.next_attempt_at) == 1
+    assert len(smtp_server.wait_for(1)) == 1
+
+
 @pytest.mark.parametrize("users", [3, 40])
 def test_the_job_reads_the_same_queries_for_any_number_of_users(
     users, django_assert_max_num_queries
