@@ -48,7 +48,15 @@ class RequireAdminTwoFactorMiddleware:
         # request.path, like reverse(), includes the mount point (FORCE_SCRIPT_NAME).
         if request.path.startswith(open_paths):
             return False
-        # Recovery codes alone are no second factor: allauth asks for one at login only when
-        # the user has an app or a key, so an admin left with codes (their authenticator
-        # deleted by another admin) must set one up again.
-        return not is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN])
+        return must_set_up_two_factor(user)
+
+
+def must_set_up_two_factor(user) -> bool:
+    """Whether MFA_REQUIRED_FOR_ADMINS keeps `user` out until they set up two-factor: pages
+    (RequireAdminTwoFactorMiddleware) and the notification socket (accounts.sockets)."""
+    if not (settings.MFA_REQUIRED_FOR_ADMINS and user.is_authenticated and user.is_admin):
+        return False
+    # Recovery codes alone are no second factor: allauth asks for one at login only when
+    # the user has an app or a key, so an admin left with codes (their authenticator
+    # deleted by another admin) must set one up again.
+    return not is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN])

@@ -12,6 +12,7 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from accounts.sockets import RequireAdminTwoFactorSocketMiddleware  # noqa: E402
 from core.origins import SameOriginValidator  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
 
@@ -36,8 +37,13 @@ application = configured_root_path(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            # Origin: scheme, host and port, as Django's CSRF check (core.origins).
-            "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+            # Origin: scheme, host and port, as Django's CSRF check (core.origins). An admin
+            # whom pages send to set up two-factor gets no socket either (accounts.sockets).
+            "websocket": SameOriginValidator(
+                AuthMiddlewareStack(
+                    RequireAdminTwoFactorSocketMiddleware(URLRouter(websocket_urlpatterns))
+                )
+            ),
         }
     )
 )

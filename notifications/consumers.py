@@ -29,7 +29,9 @@ from notifications.services import (
 logger = logging.getLogger(__name__)
 
 # Close codes the script understands (4000-4999 are for applications).
-CLOSE_UNAUTHENTICATED = 4401  # the script stops reconnecting: the user is logged out
+# The script stops reconnecting: the user is logged out (or, from accounts.sockets, an
+# admin who must set up two-factor before using the site).
+CLOSE_UNAUTHENTICATED = 4401
 CLOSE_TOO_FAST = 4429
 # The channel layer (Redis) is unreachable: the script reconnects later, with backoff. A
 # socket kept open would show the count but never a live event.

@@ -14,7 +14,8 @@
   var toasts = document.querySelector("[data-toasts]");
 
   // Close codes (notifications/consumers.py). 4401: no longer logged in (a logout, a new
-  // password, a deactivated account, an ended session): reconnecting would not help.
+  // password, a deactivated account, an ended session), or an admin who must set up
+  // two-factor first (accounts/sockets.py): reconnecting would not help.
   var CLOSE_UNAUTHENTICATED = 4401;
   // The server refused what this tab sent (too big, binary, too fast) or failed on it: the
   // next socket may do the same, so its welcome does not reset the backoff.

@@ -22,7 +22,7 @@ from notifications.services import (
     shard_group_name,
     user_group_name,
 )
-from tests.factories import NotificationFactory, StudentFactory
+from tests.factories import AdminFactory, NotificationFactory, StudentFactory
 from tests.notifications.sockets import socket_for
 
 # Real commits: live events go out on commit, and Channels' database_sync_to_async closes the
@@ -77,6 +77,52 @@ def test_anonymous_socket_is_closed_with_4401():
         assert await closed_with(socket) == 4401
 
     run(scenario)
+
+
+def _first_message(client):
+    """What a socket of `client`'s session gets first: its count, or its close code."""
+    received = []
+
+    async def scenario():
+        socket = await connected(client)
+        received.append(await socket.receive_output(timeout=TIMEOUT))
+        await socket.disconnect()
+
+    run(scenario)
+    (message,) = received
+    return message["code"] if message["type"] == "websocket.close" else json.loads(message["text"])
+
+
+def test_an_admin_who_must_set_up_two_factor_gets_no_socket(settings):
+    """Where pages send an admin to set up two-factor, the live socket closes at once too."""
+    settings.MFA_REQUIRED_FOR_ADMINS = True
+    admin = AdminFactory()
+    NotificationFactory(recipient=admin)
+    assert _first_message(logged_in_client(admin)) == 4401
+
+
+def test_an_admin_with_two_factor_gets_the_socket(settings):
+    """An admin who has set up two-factor receives live notifications."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    settings.MFA_REQUIRED_FOR_ADMINS = True
+    admin = AdminFactory()
+    TOTP.activate(admin, generate_totp_secret())
+    assert _first_message(logged_in_client(admin)) == {"type": "unread_count", "unread_count": 0}
+
+
+def test_an_admin_without_two_factor_gets_the_socket_when_it_is_not_required(settings):
+    """Without MFA_REQUIRED_FOR_ADMINS an admin's socket works as anyone's."""
+    settings.MFA_REQUIRED_FOR_ADMINS = False
+    client = logged_in_client(AdminFactory())
+    assert _first_message(client) == {"type": "unread_count", "unread_count": 0}
+
+
+def test_the_two_factor_requirement_leaves_other_users_sockets_alone(settings, student):
+    """Students (and instructors) need no two-factor for their socket."""
+    settings.MFA_REQUIRED_FOR_ADMINS = True
+    client = logged_in_client(student)
+    assert _first_message(client) == {"type": "unread_count", "unread_count": 0}
 
 
 def test_a_foreign_origin_is_refused(student):
