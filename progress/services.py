@@ -410,7 +410,8 @@ def announcement_deliver_batch(
     and the cursor moved past them. The next batch is enqueued once that commits; the last
     (a short one) marks the announcement delivered. A run that finds the cursor elsewhere
     (the batch was done by an earlier run of the same task, or the announcement is gone or
-    delivered) does nothing, so a task retried or run twice never notifies twice.
+    delivered) does nothing, so a task retried or run twice never notifies twice. A course
+    no longer published ends the fan-out: the rest of its students are not notified.
     """
     size = batch_size or getattr(settings, "ANNOUNCEMENT_BATCH_SIZE", ANNOUNCEMENT_BATCH_SIZE)
     with transaction.atomic():
@@ -422,6 +423,13 @@ def announcement_deliver_batch(
         ):
             return 0
         course = announcement.course
+        now = timezone.now()
+        if course.status != Course.Status.PUBLISHED:
+            # Unpublished or archived since: as at posting, no one is reached through a
+            # course that is not published. The fan-out ends here (not resumed by the job).
+            announcement.progressed_at = announcement.delivered_at = now
+            announcement.save(update_fields=["progressed_at", "delivered_at"])
+            return 0
         students = list(
             get_user_model()
             .objects.filter(
@@ -432,7 +440,6 @@ def announcement_deliver_batch(
             )
             .order_by("pk")[:size]
         )
-        now = timezone.now()
         if students:
             notify_many(
                 recipients=students,

@@ -281,6 +281,25 @@ def test_a_deleted_announcement_stops_its_fan_out(instructor, course, settings):
     assert not announcement_notifications().exists()
 
 
+@pytest.mark.parametrize("status", [Course.Status.DRAFT, Course.Status.ARCHIVED])
+def test_a_course_unpublished_meanwhile_stops_its_fan_out(instructor, course, settings, status):
+    """Students left to notify are not told once their course is no longer published."""
+    settings.ANNOUNCEMENT_BATCH_SIZE = 1
+    first, second = sorted(
+        (EnrollmentFactory(course=course).student for _ in range(2)), key=lambda u: u.pk
+    )
+    announcement = post(instructor, course)
+    assert announcement_batch_run(announcement, after=0) == 1
+    Course.objects.filter(pk=course.pk).update(status=status)
+    assert announcement_batch_run(announcement, after=first.pk) == 0
+    assert list(announcement_notifications().values_list("recipient_id", flat=True)) == [first.pk]
+    # The fan-out is over: the resume job does not pick it up again and again.
+    announcement.refresh_from_db()
+    assert announcement.is_delivered and announcement.delivered_count == 1
+    later = timezone.now() + timedelta(hours=1)
+    assert services.announcements_resume(now=later) == 0
+
+
 def test_a_stalled_fan_out_is_resumed_by_the_job(instructor, course, settings, committed):
     from core.jobs import run_due
 
