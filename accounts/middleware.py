@@ -12,8 +12,8 @@ class RequireAdminTwoFactorMiddleware:
     set it up before anything else: admins move money (refunds) and roles.
 
     The two-factor pages themselves, logout, re-authentication, the email pages (allauth
-    sets up an authenticator only once every address is verified) and static files stay
-    open.
+    sets up an authenticator only once every address is verified), an email's unsubscribe
+    link (its signed token is its credential, not the session) and static files stay open.
     """
 
     def __init__(self, get_response):
@@ -41,6 +41,7 @@ class RequireAdminTwoFactorMiddleware:
             reverse("account_email"),
             reverse("account_email_verification_sent"),
             reverse("account_confirm_email", args=["-"])[:-2],  # its prefix
+            reverse("notifications:unsubscribe", args=["-"])[:-2],  # its prefix
             settings.STATIC_URL
             if settings.STATIC_URL.startswith("/")
             else f"/{settings.STATIC_URL}",

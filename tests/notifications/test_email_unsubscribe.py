@@ -16,7 +16,7 @@ from notifications import emails
 from notifications.models import Delivery, Notification, NotificationPreference
 from notifications.selectors import deliveries
 from notifications.services import UNSUBSCRIBED, notify
-from tests.factories import StudentFactory
+from tests.factories import AdminFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 Kind = Notification.Kind
@@ -90,6 +90,19 @@ def test_another_users_session_does_not_change_whose_emails_stop(client, student
     client.post(url_for(student, Kind.ENROLLED))
     assert deliveries(user=student)[Kind.ENROLLED] == Delivery.OFF
     assert deliveries(user=other)[Kind.ENROLLED] == Delivery.IMMEDIATELY
+
+
+def test_an_admin_yet_to_set_up_two_factor_can_unsubscribe_while_logged_in(client, settings):
+    """The link works for a logged-in admin whom other pages send to set up two-factor."""
+    settings.MFA_REQUIRED_FOR_ADMINS = True
+    admin = AdminFactory()
+    client.force_login(admin)
+    assert client.get(reverse("notifications:list"))["Location"] == reverse("mfa_index")
+    url = url_for(admin, Kind.ROLE_CHANGED)
+    response = client.get(url)
+    assert response.status_code == 200 and "Stop these emails?" in response.content.decode()
+    assert client.post(url).status_code == 200
+    assert deliveries(user=admin)[Kind.ROLE_CHANGED] == Delivery.OFF
 
 
 def test_unsubscribing_twice_is_harmless_and_the_page_says_it_is_off(client, student):
