@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from assessment.grading import number_text
 
 SINGLE = "single"
@@ -107,17 +109,24 @@ def _split_feedback(entry: str) -> tuple[str, str]:
     return text, feedback
 
 
-def _number(text: str, where: str) -> Decimal:
+def _not_a_number(text: str, number: int) -> GiftError:
+    return GiftError(
+        _("Question %(number)s: %(text)s is not a number.")
+        % {"number": number, "text": repr(text.strip())}
+    )
+
+
+def _number(text: str, number: int) -> Decimal:
     try:
-        number = Decimal(_restore(text))
+        value = Decimal(_restore(text))
     except InvalidOperation:
-        raise GiftError(f"{where}: {text.strip()!r} is not a number.") from None
-    if not number.is_finite():
-        raise GiftError(f"{where}: {text.strip()!r} is not a number.")
-    return number
+        raise _not_a_number(text, number) from None
+    if not value.is_finite():
+        raise _not_a_number(text, number)
+    return value
 
 
-def _entries(block: str) -> list[tuple[str, str]]:
+def _entries(block: str, number: int) -> list[tuple[str, str]]:
     """(marker, rest) for each ``=`` or ``~`` answer of a block."""
     entries, marker, start = [], None, 0
     for index, char in enumerate(block):
@@ -125,52 +134,60 @@ def _entries(block: str) -> list[tuple[str, str]]:
             if marker is not None:
                 entries.append((marker, block[start:index]))
             elif block[:index].strip():
-                raise GiftError("text before the first answer")
+                raise GiftError(
+                    _("Question %(number)s: text before the first answer.") % {"number": number}
+                )
             marker, start = char, index + 1
     if marker is not None:
         entries.append((marker, block[start:]))
     return entries
 
 
-def _numeric(question: GiftQuestion, block: str, where: str) -> None:
+def _numeric(question: GiftQuestion, block: str, number: int) -> None:
     body = block[1:]
     if "=" in body:  # several answers: the first one with full credit is the answer
-        for _marker, rest in _entries(body):
+        for _marker, rest in _entries(body, number):
             weight = _WEIGHT_RE.match(rest.strip())
             if weight is None or Decimal(weight[1]) == 100:
                 body = rest.strip()[weight.end() :] if weight else rest
                 break
         else:
-            raise GiftError(f"{where}: no numeric answer with full credit.")
+            raise GiftError(
+                _("Question %(number)s: no numeric answer with full credit.") % {"number": number}
+            )
     spec, _feedback = _split_feedback(body)
     spec = _restore(spec)
     if ".." in spec:
-        low, high = (_number(part, where) for part in spec.split("..", 1))
+        low, high = (_number(part, number) for part in spec.split("..", 1))
         if high < low:
-            raise GiftError(f"{where}: the range ends below its start.")
+            raise GiftError(
+                _("Question %(number)s: the range ends below its start.") % {"number": number}
+            )
         try:
             question.numeric_value = (low + high) / 2
             question.numeric_tolerance = (high - low) / 2
         except ArithmeticError:  # decimal.Overflow: far beyond what a question can hold
-            raise GiftError(f"{where}: the range {spec.strip()!r} is too large.") from None
+            raise GiftError(
+                _("Question %(number)s: the range %(range)s is too large.")
+                % {"number": number, "range": repr(spec.strip())}
+            ) from None
     elif ":" in spec:
         value, tolerance = spec.split(":", 1)
-        question.numeric_value = _number(value, where)
+        question.numeric_value = _number(value, number)
         # copy_abs(), unlike abs(), cannot overflow: full_clean() refuses what is too large.
-        question.numeric_tolerance = _number(tolerance, where).copy_abs()
+        question.numeric_tolerance = _number(tolerance, number).copy_abs()
     else:
-        question.numeric_value = _number(spec, where)
+        question.numeric_value = _number(spec, number)
 
 
-def _choices(question: GiftQuestion, block: str, where: str) -> None:
-    try:
-        entries = _entries(block)
-    except GiftError as error:
-        raise GiftError(f"{where}: {error}.") from None
+def _choices(question: GiftQuestion, block: str, number: int) -> None:
+    entries = _entries(block, number)
     if not entries:
-        raise GiftError(f"{where}: no answers.")
+        raise GiftError(_("Question %(number)s: no answers.") % {"number": number})
     if any("->" in rest for _marker, rest in entries):
-        raise GiftError(f"{where}: matching questions are not supported.")
+        raise GiftError(
+            _("Question %(number)s: matching questions are not supported.") % {"number": number}
+        )
     parsed = []
     for marker, rest in entries:
         rest = rest.strip()
@@ -200,11 +217,10 @@ def _choices(question: GiftQuestion, block: str, where: str) -> None:
     else:
         question.kind = SINGLE
     if not any(choice.is_correct for choice in question.choices):
-        raise GiftError(f"{where}: no right answer.")
+        raise GiftError(_("Question %(number)s: no right answer.") % {"number": number})
 
 
 def _question(chunk: str, number: int) -> GiftQuestion:
-    where = f"Question {number}"
     text = _protect(chunk)
     title = ""
     match = _TITLE_RE.match(text)
@@ -215,24 +231,24 @@ def _question(chunk: str, number: int) -> GiftQuestion:
         text = text[match.end() :]
     opening, closing = text.find("{"), text.rfind("}")
     if opening < 0 or closing < opening:
-        raise GiftError(f"{where}: no answer block {{...}}.")
+        raise GiftError(_("Question %(number)s: no answer block {...}.") % {"number": number})
     if "{" in text[opening + 1 : closing]:
-        raise GiftError(f"{where}: more than one answer block.")
+        raise GiftError(_("Question %(number)s: more than one answer block.") % {"number": number})
     before, block, after = text[:opening], text[opening + 1 : closing], text[closing + 1 :]
     stem = _restore(before if not after.strip() else f"{before.rstrip()} _____ {after.lstrip()}")
     if not stem:
-        raise GiftError(f"{where}: no question text.")
+        raise GiftError(_("Question %(number)s: no question text.") % {"number": number})
     block, _sep, general = block.partition("####")
     question = GiftQuestion(kind=SINGLE, text=stem, title=title, general_feedback=_restore(general))
     block = block.strip()
     if block.startswith("#"):
         question.kind = NUMERIC
-        _numeric(question, block, where)
+        _numeric(question, block, number)
     elif match := _TRUE_FALSE_RE.match(block):
         question.kind = TRUE_FALSE
         question.true_false_answer = match[1].upper().startswith("T")
     else:
-        _choices(question, block, where)
+        _choices(question, block, number)
     return question
 
 

@@ -1,9 +1,11 @@
 """GIFT import and export: the subset Edu Sphere's question kinds need, and round trips."""
 
+import struct
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from assessment import gift
 from assessment.gift import GiftChoice, GiftError, GiftQuestion
@@ -109,6 +111,51 @@ def test_unreadable_questions_are_named(source, message):
     with pytest.raises(GiftError, match=message) as error:
         gift.parse("Fine {T}\n\n" + source)
     assert str(error.value).startswith("Question 2")
+
+
+def write_catalog(path, messages: dict[str, str]) -> None:
+    """A compiled gettext catalog (.mo) holding `messages`, in UTF-8."""
+    messages = {"": "Content-Type: text/plain; charset=UTF-8\n", **messages}
+    keys = sorted(messages)
+    ids = [key.encode() for key in keys]
+    strs = [messages[key].encode() for key in keys]
+    start = 7 * 4 + 16 * len(keys)
+    offsets, data = [], b""
+    for text in ids + strs:
+        offsets.append((len(text), start + len(data)))
+        data += text + b"\0"
+    header = struct.pack("<7I", 0x950412DE, 0, len(keys), 28, 28 + 8 * len(keys), 0, start)
+    table = b"".join(struct.pack("<2I", *pair) for pair in offsets)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(header + table + data)
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("No answers here", "Question %(number)s: no answer block {...}."),
+        ("Empty {}", "Question %(number)s: no answers."),
+        ("Match {=a -> 1 =b -> 2}", "Question %(number)s: matching questions are not supported."),
+        ("Nothing right {~a ~b}", "Question %(number)s: no right answer."),
+        ("Not a number {#abc}", "Question %(number)s: %(text)s is not a number."),
+        ("Backwards {#5..1}", "Question %(number)s: the range ends below its start."),
+        ("Huge {#1e999999..9e999999}", "Question %(number)s: the range %(range)s is too large."),
+        ("No credit {#=%50%1 =%50%2}", "Question %(number)s: no numeric answer with full credit."),
+        ("{=a}", "Question %(number)s: no question text."),
+        ("Stray {junk =a}", "Question %(number)s: text before the first answer."),
+        ("Two {=a} blocks {=b}", "Question %(number)s: more than one answer block."),
+    ],
+)
+def test_unreadable_questions_are_explained_in_the_users_language(
+    tmp_path, settings, source, message
+):
+    """Why a GIFT file cannot be read is shown in the language the page is in."""
+    write_catalog(tmp_path / "fr" / "LC_MESSAGES" / "django.mo", {message: "FR " + message})
+    settings.LOCALE_PATHS = [tmp_path]
+    settings.LANGUAGES = [("en", "English"), ("fr", "French")]
+    with translation.override("fr"), pytest.raises(GiftError) as error:
+        gift.parse("Fine {T}\n\n" + source)
+    assert str(error.value).startswith("FR Question 2:")
 
 
 ROUND_TRIP = [
