@@ -60,7 +60,7 @@ def _require_manager(actor, course) -> None:
         raise PermissionDenied(_("Only the course's instructors can edit its quizzes."))
 
 
-def _locked_quiz(quiz_id: int) -> Quiz:
+def locked_quiz(quiz_id: int) -> Quiz:
     """The quiz row, locked (only it, not the course rows read with it), with its course;
     DoesNotExist when it was deleted meanwhile."""
     return (
@@ -148,7 +148,7 @@ def quiz_settings_update(
     feedback: str,
 ) -> Quiz:
     """Change a quiz's settings; attempts already started keep their deadline and draw."""
-    quiz = _locked_quiz(quiz.pk)
+    quiz = locked_quiz(quiz.pk)
     _require_manager(actor, quiz.lecture.module.course)
     quiz.pass_mark = pass_mark
     quiz.attempts_allowed = attempts_allowed
@@ -232,7 +232,7 @@ def _save_choices(question: Question, choices: list[ChoiceData]) -> None:
 def question_create(*, actor, quiz: Quiz, kind: str, fields: QuestionFields) -> Question:
     """Add a question of `kind` at the end of `quiz`'s pool, with its choices; all or
     nothing."""
-    quiz = _locked_quiz(quiz.pk)
+    quiz = locked_quiz(quiz.pk)
     _require_manager(actor, quiz.lecture.module.course)
     if kind not in Question.Kind.values:
         raise ValidationError({"kind": _("Choose a question kind.")})
@@ -248,7 +248,7 @@ def question_create(*, actor, quiz: Quiz, kind: str, fields: QuestionFields) -> 
 
 
 def _locked_question(question: Question) -> Question:
-    quiz = _locked_quiz(question.quiz_id)
+    quiz = locked_quiz(question.quiz_id)
     question = Question.objects.get(pk=question.pk, quiz=quiz)
     question.quiz = quiz
     return question
@@ -314,7 +314,7 @@ def question_move(*, actor, question: Question, direction: str) -> None:
 def question_reorder(*, actor, quiz: Quiz, question_ids: list[int]) -> None:
     """Put `quiz`'s questions in the order of `question_ids` (drag and drop): exactly the
     pool's questions, each once; anything else changes nothing."""
-    quiz = _locked_quiz(quiz.pk)
+    quiz = locked_quiz(quiz.pk)
     _require_manager(actor, quiz.lecture.module.course)
     rows = {row.pk: row for row in _pool(quiz)}
     if len(set(question_ids)) != len(question_ids) or set(question_ids) != set(rows):

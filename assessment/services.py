@@ -246,7 +246,8 @@ def quiz_gift_import(*, actor, quiz: Quiz, source: str) -> list[Question]:
     Only the course's managers may. A file the parser cannot read, or a question the quiz
     cannot hold, raises ValidationError naming it, and nothing is written.
     """
-    quiz = _quiz_with_course(quiz)
+    # Locked as question_create locks it: two imports at once would take the same orders.
+    quiz = authoring.locked_quiz(quiz.pk)
     if not can_manage_course(user=actor, course=quiz.lecture.module.course):
         raise PermissionDenied(_("Only the course's instructors can edit its quizzes."))
     try:

@@ -5,6 +5,9 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from assessment import authoring
+from assessment.models import Question, Quiz
+from assessment.services import quiz_gift_import
 from courses.models import Lecture, Module
 from teaching import services
 from tests.factories import course_with_lectures
@@ -121,3 +124,28 @@ def test_lecture_moved_between_modules_while_both_reorder(postgres, instructor):
     assert orders(first.lectures) == list(range(first.lectures.count()))
     assert orders(second.lectures) == list(range(second.lectures.count()))
     assert first.lectures.count() + second.lectures.count() == 6
+
+
+def test_concurrent_gift_imports_and_question_creates(postgres, instructor):
+    """Questions added at once, by GIFT imports and by the editor, keep distinct orders."""
+    course = course_with_lectures(modules=1, lectures_per_module=0, instructors=[instructor])
+    lecture = services.lecture_create(
+        actor=instructor, module=course.modules.get(), title="Quiz", kind=Lecture.Kind.QUIZ
+    )
+    quiz = Quiz.objects.get(lecture=lecture)
+
+    def create():
+        authoring.question_create(
+            actor=instructor,
+            quiz=quiz,
+            kind=Question.Kind.TRUE_FALSE,
+            fields=authoring.QuestionFields(text="True?", true_false_answer=True),
+        )
+
+    run_concurrently(
+        *[lambda: quiz_gift_import(actor=instructor, quiz=quiz, source="A {T}\n\nB {F}")] * 2,
+        create,
+        repeat=5,
+    )
+
+    assert orders(quiz.questions) == list(range(2 * 2 * 5 + 5))
