@@ -178,9 +178,12 @@ def _attempt_sheet(attempt: Attempt) -> AttemptSheet:
     )
 
 
-def student_attempts(*, student, quiz: Quiz):
-    """`student`'s attempts at `quiz`, newest first."""
-    return Attempt.objects.filter(quiz=quiz, student=student).order_by("-started_at", "-id")
+def student_attempts(*, student, quiz: Quiz, counted: bool = True):
+    """`student`'s attempts at `quiz`, newest first: the counted ones, or with
+    `counted=False` a course manager's own tries (as quiz_status reads them)."""
+    return Attempt.objects.filter(quiz=quiz, student=student, counted=counted).order_by(
+        "-started_at", "-id"
+    )
 
 
 def _gift_question(question) -> gift.GiftQuestion:
@@ -249,7 +252,8 @@ def feedback_shown(*, attempt: Attempt) -> bool:
 
     Never before it is submitted; after that as the quiz says now (an instructor who hides
     feedback hides it from earlier attempts too): after each attempt, only once the student
-    has passed the quiz, or never.
+    has passed the quiz, or never. A pass counts only among attempts of the same standing:
+    one tried while managing the course reveals nothing to the student they become later.
     """
     if attempt.submitted_at is None:
         return False
@@ -258,7 +262,10 @@ def feedback_shown(*, attempt: Attempt) -> bool:
         return True
     if policy == Quiz.Feedback.AFTER_PASSING:
         return Attempt.objects.filter(
-            quiz_id=attempt.quiz_id, student_id=attempt.student_id, passed=True
+            quiz_id=attempt.quiz_id,
+            student_id=attempt.student_id,
+            counted=attempt.counted,
+            passed=True,
         ).exists()
     return False
 

@@ -10,6 +10,7 @@ from assessment.models import Choice, Question, Quiz
 from assessment.selectors import attempt_review
 from assessment.services import attempt_start, attempt_submit
 from tests.assessment.conftest import NOW, correct_choice_ids, numeric, wrong_choice_ids
+from tests.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +74,23 @@ def test_after_passing_shows_feedback_once_the_student_passed(student, quiz, que
     _submit(student, quiz, {str(question.pk): correct_choice_ids(question)[0]})
 
     assert attempt_review(attempt=failed).shows_feedback
+
+
+def test_after_passing_ignores_a_pass_made_while_managing_the_course(
+    instructor, course, lectures, quiz, question
+):
+    """A pass tried as the course's instructor does not reveal answers once a student."""
+    quiz.feedback = Quiz.Feedback.AFTER_PASSING
+    quiz.save()
+    manager_pass = _submit(instructor, quiz, {str(question.pk): correct_choice_ids(question)[0]})
+    assert manager_pass.counted is False and manager_pass.passed
+    course.instructors.remove(instructor)
+    EnrollmentFactory(student=instructor, course=course).completions.create(lecture=lectures[0])
+
+    failed = _submit(instructor, quiz, {str(question.pk): wrong_choice_ids(question)[0]})
+
+    assert failed.counted is True
+    assert not attempt_review(attempt=failed).shows_feedback
 
 
 def test_an_open_attempt_has_no_review(student, quiz, question, unlocked):

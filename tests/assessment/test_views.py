@@ -195,6 +195,25 @@ def test_course_manager_attempts_are_not_counted(client, instructor, question, u
     assert attempt.counted is False
 
 
+def test_a_former_managers_tries_are_not_listed_as_their_attempts(
+    client, instructor, course, lectures, question, url
+):
+    """Once a student, a former instructor's quiz page lists only the attempts that count."""
+    client.force_login(instructor)
+    tried = start(client, url)
+    client.post(
+        f"{url}attempts/{tried.pk}/", {f"q{question.pk}": str(correct_choice_ids(question)[0])}
+    )
+    course.instructors.remove(instructor)
+    EnrollmentFactory(student=instructor, course=course).completions.create(lecture=lectures[0])
+
+    html = client.get(url).content.decode()
+
+    assert f"attempts/{tried.pk}/result/" not in html
+    assert "Your attempts" not in html
+    assert "Start the quiz" in html
+
+
 def test_quiz_without_questions_says_so(client, student, unlocked, quiz, url):
     client.force_login(student)
     response = client.post(f"{url}start/", follow=True)
