@@ -428,6 +428,18 @@ def lecture_update(
         # Moved by another request after the caller read it: its module is not locked here.
         raise ValidationError(_("This lecture was just moved elsewhere. Reload and try again."))
     was_visible = _is_visible(lecture)
+    becomes_quiz = kind == Lecture.Kind.QUIZ and lecture.kind != Lecture.Kind.QUIZ
+    if becomes_quiz and lecture.completions.exists():
+        # A quiz lecture is completed by passing it: the completions would stand for passes
+        # nobody made.
+        raise ValidationError(
+            {
+                "kind": _(
+                    "Students have completed this lecture, so it cannot become a quiz: "
+                    "they would count as having passed it. Add a new quiz lecture instead."
+                )
+            }
+        )
     if lecture.kind == Lecture.Kind.QUIZ and kind != Lecture.Kind.QUIZ:
         # Refused while the quiz holds attempts or questions; an empty quiz goes.
         authoring.quiz_release(actor=actor, lecture=lecture)

@@ -10,8 +10,16 @@ from django.urls import reverse
 from assessment.models import Attempt, Quiz
 from courses.models import Lecture, authorable_lecture_kinds
 from teaching.services import lecture_create, lecture_update
+from tests.admin.helpers import admin_form_data
 from tests.assessment.conftest import single
-from tests.factories import CourseFactory, LectureFactory, ModuleFactory, StudentFactory
+from tests.factories import (
+    CourseFactory,
+    EnrollmentFactory,
+    LectureCompletionFactory,
+    LectureFactory,
+    ModuleFactory,
+    StudentFactory,
+)
 from tests.teach.helpers import lecture_data
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +134,34 @@ def test_a_quiz_with_questions_stays_a_quiz(instructor, module):
     assert lecture.quiz.questions.count() == 1
 
 
+def completed_text_lecture(module):
+    lecture = LectureFactory(module=module, kind=Lecture.Kind.TEXT)
+    enrollment = EnrollmentFactory(course=module.course)
+    LectureCompletionFactory(enrollment=enrollment, lecture=lecture)
+    return lecture
+
+
+def test_a_lecture_students_completed_does_not_become_a_quiz(instructor, module):
+    """Students who completed a text lecture are not counted as having passed a quiz."""
+    lecture = completed_text_lecture(module)
+    with pytest.raises(ValidationError) as raised:
+        lecture_update(actor=instructor, **update_kwargs(lecture, Lecture.Kind.QUIZ))
+    assert "cannot become a quiz" in str(raised.value.message_dict["kind"])
+    lecture.refresh_from_db()
+    assert lecture.kind == Lecture.Kind.TEXT
+    assert lecture.completions.count() == 1
+    assert not Quiz.objects.filter(lecture=lecture).exists()
+
+
+def test_a_lecture_nobody_completed_may_become_a_quiz_as_a_video_may(instructor, module):
+    lecture = completed_text_lecture(module)
+    video = {"video_provider": "youtube", "video_id": "dQw4w9WgXcQ"}
+    lecture_update(actor=instructor, **update_kwargs(lecture, Lecture.Kind.VIDEO), **video)
+    lecture.refresh_from_db()
+    assert lecture.kind == Lecture.Kind.VIDEO  # other kinds keep the completions
+    assert lecture.completions.count() == 1
+
+
 def test_the_lecture_form_shows_the_refusal_next_to_kind(teacher, instructor, module):
     lecture = lecture_create(actor=instructor, module=module, title="Q", kind=Lecture.Kind.QUIZ)
     attempt_at(lecture.quiz)
@@ -168,6 +204,29 @@ def test_the_admin_keeps_a_quiz_with_questions_a_quiz(admin_client):
     assert "so it stays a quiz" in response.content.decode()
     lecture.refresh_from_db()
     assert lecture.kind == Lecture.Kind.QUIZ
+
+
+def test_the_admin_does_not_make_a_lecture_students_completed_a_quiz(admin_client):
+    """The admin refuses, as the workspace does, to turn a completed lecture into a quiz."""
+    lecture = completed_text_lecture(ModuleFactory())
+    url = f"/admin/courses/lecture/{lecture.pk}/change/"
+    response = admin_client.post(url, admin_lecture_data(lecture, "quiz"))
+    assert response.status_code == 200  # the form again, with the error
+    assert "cannot become a quiz" in response.content.decode()
+    lecture.refresh_from_db()
+    assert lecture.kind == Lecture.Kind.TEXT
+
+
+def test_the_admin_module_page_does_not_make_a_lecture_students_completed_a_quiz(admin_client):
+    """The module's lecture rows in the admin refuse it too."""
+    lecture = completed_text_lecture(ModuleFactory())
+    url = f"/admin/courses/module/{lecture.module_id}/change/"
+    page = admin_client.get(url)
+    response = admin_client.post(url, admin_form_data(page, **{"lectures-0-kind": "quiz"}))
+    assert response.status_code == 200
+    assert "cannot become a quiz" in response.content.decode()
+    lecture.refresh_from_db()
+    assert lecture.kind == Lecture.Kind.TEXT
 
 
 def test_the_admin_may_change_an_empty_quiz(admin_client):
