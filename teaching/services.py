@@ -167,6 +167,14 @@ def _published_lectures_changed(course_id: int) -> None:
 
 
 @transaction.atomic
+def courses_content_changed(*, course_ids) -> None:
+    """After modules or lectures of the courses `course_ids` changed outside the workspace
+    (the Django admin): what the workspace's own writes keep, kept here too."""
+    for course_id in sorted({pk for pk in course_ids if pk is not None}):
+        _published_lectures_changed(course_id)
+
+
+@transaction.atomic
 def module_create(
     *, actor, course: Course, title: str, description: str = "", is_published: bool = True
 ) -> Module:

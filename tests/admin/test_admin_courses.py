@@ -13,7 +13,9 @@ from tests.admin.helpers import admin_form_data
 from tests.factories import (
     CategoryFactory,
     CourseFactory,
+    EnrollmentFactory,
     InstructorFactory,
+    LectureCompletionFactory,
     LectureFactory,
     ModuleFactory,
 )
@@ -372,3 +374,134 @@ def test_a_cloudinary_failure_on_a_thumbnail_is_a_message_not_a_500(admin_client
     assert "The file could not be stored" in response.content.decode()
     course.refresh_from_db()
     assert course.title == "Trees" and not course.thumbnail
+
+
+def _two_modules():
+    """A course of 15 minutes: 2 lectures in its first module, 1 in its last; the stored
+    length up to date."""
+    course = CourseFactory(duration_minutes=15)
+    first, last = ModuleFactory(course=course, order=0), ModuleFactory(course=course, order=1)
+    LectureFactory(module=first, order=0)
+    LectureFactory(module=first, order=1)
+    LectureFactory(module=last, order=0)
+    return course
+
+
+def _last_lecture(course):
+    return Lecture.objects.get(module__course=course, module__order=1)
+
+
+def _post_changed(client, url, **changes):
+    response = client.post(url, admin_form_data(client.get(url), **changes))
+    assert response.status_code == 302, response.context and response.context.get("errors")
+
+
+def _unpublish_on_lecture_page(client, course):
+    _post_changed(
+        client, f"/admin/courses/lecture/{_last_lecture(course).pk}/change/", is_published=None
+    )
+
+
+def _delete_on_lecture_page(client, course):
+    url = f"/admin/courses/lecture/{_last_lecture(course).pk}/delete/"
+    assert client.post(url, {"post": "yes"}).status_code == 302
+
+
+def _delete_from_lecture_list(client, course):
+    data = {"action": "delete_selected", "_selected_action": [_last_lecture(course).pk]}
+    assert client.post("/admin/courses/lecture/", {**data, "post": "yes"}).status_code == 302
+
+
+def _unpublish_in_module_page(client, course):
+    url = f"/admin/courses/module/{_last_lecture(course).module_id}/change/"
+    _post_changed(client, url, **{"lectures-0-is_published": None})
+
+
+def _delete_in_module_page(client, course):
+    url = f"/admin/courses/module/{_last_lecture(course).module_id}/change/"
+    _post_changed(client, url, **{"lectures-0-DELETE": "on"})
+
+
+def _unpublish_module_page(client, course):
+    url = f"/admin/courses/module/{_last_lecture(course).module_id}/change/"
+    _post_changed(client, url, is_published=None)
+
+
+def _delete_on_module_page(client, course):
+    url = f"/admin/courses/module/{_last_lecture(course).module_id}/delete/"
+    assert client.post(url, {"post": "yes"}).status_code == 302
+
+
+def _delete_from_module_list(client, course):
+    data = {"action": "delete_selected", "_selected_action": [_last_lecture(course).module_id]}
+    assert client.post("/admin/courses/module/", {**data, "post": "yes"}).status_code == 302
+
+
+def _unpublish_module_in_course_page(client, course):
+    url = f"/admin/courses/course/{course.pk}/change/"
+    _post_changed(client, url, **{"modules-1-is_published": None})
+
+
+def _delete_module_in_course_page(client, course):
+    url = f"/admin/courses/course/{course.pk}/change/"
+    _post_changed(client, url, **{"modules-1-DELETE": "on"})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "remove",
+    [
+        _unpublish_on_lecture_page,
+        _delete_on_lecture_page,
+        _delete_from_lecture_list,
+        _unpublish_in_module_page,
+        _delete_in_module_page,
+        _unpublish_module_page,
+        _delete_on_module_page,
+        _delete_from_module_list,
+        _unpublish_module_in_course_page,
+        _delete_module_in_course_page,
+    ],
+)
+def test_removing_a_lecture_in_the_admin_updates_the_course(admin_client, remove):
+    """A lecture unpublished or deleted in the admin shortens the course's stated length,
+    and completes the course for a student who had done every other lecture."""
+    course = _two_modules()
+    enrollment = EnrollmentFactory(course=course)
+    for lecture in Lecture.objects.filter(module__course=course, module__order=0):
+        LectureCompletionFactory(enrollment=enrollment, lecture=lecture)
+
+    remove(admin_client, course)
+
+    course.refresh_from_db()
+    assert course.duration_minutes == 10
+    enrollment.refresh_from_db()
+    assert enrollment.completed_at is not None
+    assert Notification.objects.filter(
+        recipient=enrollment.student, kind=Notification.Kind.COURSE_COMPLETED
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_a_lecture_moved_to_another_course_in_the_admin_updates_both_lengths(admin_client):
+    """Both courses state their new length after a lecture moves between them."""
+    course, other = _two_modules(), _two_modules()
+    lecture = _last_lecture(course)
+    url = f"/admin/courses/lecture/{lecture.pk}/change/"
+    _post_changed(admin_client, url, module=other.modules.get(order=0).pk, order=5)
+
+    course.refresh_from_db()
+    other.refresh_from_db()
+    assert (course.duration_minutes, other.duration_minutes) == (10, 20)
+
+
+@pytest.mark.django_db
+def test_a_lecture_added_in_the_admin_lengthens_the_course(admin_client):
+    """A published lecture added in the admin counts in the course's stated length."""
+    course = _two_modules()
+    module = course.modules.get(order=1)
+    data = lecture_data(module, order="1", kind=Lecture.Kind.TEXT, duration_seconds="600")
+    assert admin_client.post("/admin/courses/lecture/add/", data).status_code == 302
+
+    course.refresh_from_db()
+    assert course.duration_minutes == 25
