@@ -79,8 +79,9 @@ def _require_quiz_lecture(lecture: Lecture) -> None:
 def quiz_ensure(*, actor, lecture: Lecture) -> Quiz:
     """The quiz of quiz lecture `lecture`, created with the default settings if it has none.
 
-    The workspace creates it with the lecture; a quiz lecture made in the admin gets it the
-    first time its quiz is edited.
+    The workspace creates it with the lecture, and the admin's lecture pages after saving
+    (teaching/admin.py); a quiz lecture left without one (its quiz deleted in the admin)
+    gets it the first time its quiz is edited.
     """
     lecture = Lecture.objects.select_related("module__course").get(pk=lecture.pk)
     _require_manager(actor, lecture.module.course)

@@ -31,20 +31,20 @@ class _ContentChanged:
             self.model.objects.filter(pk=obj.pk).values_list(self.course_path, flat=True)
         )
         super().delete_model(request, obj)
-        courses_content_changed(course_ids=course_ids)
+        courses_content_changed(actor=request.user, course_ids=course_ids)
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
         course_ids = set(queryset.values_list(self.course_path, flat=True))
         super().delete_queryset(request, queryset)
-        courses_content_changed(course_ids=course_ids)
+        courses_content_changed(actor=request.user, course_ids=course_ids)
 
 
 @admin.register(Course)
 class CourseAdmin(courses_admin.CourseAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)  # the modules' rows among them
-        courses_content_changed(course_ids=[form.instance.pk])
+        courses_content_changed(actor=request.user, course_ids=[form.instance.pk])
 
 
 @admin.register(Module)
@@ -54,7 +54,9 @@ class ModuleAdmin(_ContentChanged, courses_admin.ModuleAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)  # the lectures' rows among them
         # The course it left, when it moved, as well as its own.
-        courses_content_changed(course_ids=[form.instance.course_id, form.initial.get("course")])
+        courses_content_changed(
+            actor=request.user, course_ids=[form.instance.course_id, form.initial.get("course")]
+        )
 
 
 @admin.register(Lecture)
@@ -64,4 +66,6 @@ class LectureAdmin(_ContentChanged, courses_admin.LectureAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         left = _course_of_module(form.initial.get("module"))
-        courses_content_changed(course_ids=[form.instance.module.course_id, left])
+        courses_content_changed(
+            actor=request.user, course_ids=[form.instance.module.course_id, left]
+        )

@@ -98,11 +98,15 @@ def teach_course_list(*, user) -> QuerySet[Course]:
 
 
 def teach_course_outline(*, course: Course) -> list[Module]:
-    """All modules of `course` (drafts included) with their lectures, both in order."""
+    """All modules of `course` (drafts included) with their lectures, both in order; each
+    lecture with `question_total`, its quiz's questions (0 for other kinds)."""
+    lectures = Lecture.objects.annotate(question_total=Count("quiz__questions")).order_by(
+        "order", "pk"
+    )
     return list(
         Module.objects.filter(course=course)
         .order_by("order", "pk")
-        .prefetch_related(Prefetch("lectures", queryset=Lecture.objects.order_by("order", "pk")))
+        .prefetch_related(Prefetch("lectures", queryset=lectures))
     )
 
 

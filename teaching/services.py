@@ -167,10 +167,16 @@ def _published_lectures_changed(course_id: int) -> None:
 
 
 @transaction.atomic
-def courses_content_changed(*, course_ids) -> None:
+def courses_content_changed(*, actor, course_ids) -> None:
     """After modules or lectures of the courses `course_ids` changed outside the workspace
-    (the Django admin): what the workspace's own writes keep, kept here too."""
+    (the Django admin): what the workspace's own writes keep, kept here too. A quiz lecture
+    gets its quiz, as lecture_create gives it one: without it, its page is not found."""
     for course_id in sorted({pk for pk in course_ids if pk is not None}):
+        quizless = Lecture.objects.filter(
+            module__course_id=course_id, kind=Lecture.Kind.QUIZ, quiz__isnull=True
+        )
+        for lecture in quizless:
+            authoring.quiz_ensure(actor=actor, lecture=lecture)
         _published_lectures_changed(course_id)
 
 

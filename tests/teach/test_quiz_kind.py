@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from assessment.models import Attempt, Quiz
@@ -237,6 +238,31 @@ def test_the_admin_may_change_an_empty_quiz(admin_client):
     assert response.status_code == 302
     lecture.refresh_from_db()
     assert lecture.kind == Lecture.Kind.TEXT
+
+
+def test_a_quiz_lecture_added_in_the_admin_gets_its_quiz(admin_client, student):
+    """A quiz lecture an admin adds gets its quiz, so its quiz page opens for students."""
+    module = ModuleFactory(course=CourseFactory())
+    data = admin_lecture_data(LectureFactory.build(module=module, title="Check", order=0), "quiz")
+    assert admin_client.post("/admin/courses/lecture/add/", data).status_code == 302
+    lecture = Lecture.objects.get(title="Check")
+    quiz = Quiz.objects.get(lecture=lecture)
+    assert (quiz.pass_mark, quiz.feedback) == (70, Quiz.Feedback.AFTER_EACH_ATTEMPT)
+    EnrollmentFactory(student=student, course=module.course)
+    client = Client()
+    client.force_login(student)
+    url = reverse("assessment:quiz", args=[module.course.slug, lecture.pk])
+    assert client.get(url).status_code == 200
+
+
+def test_a_lecture_made_a_quiz_in_the_admin_module_page_gets_its_quiz(admin_client):
+    """A lecture row switched to a quiz on the module's admin page gets its quiz."""
+    lecture = LectureFactory(kind=Lecture.Kind.TEXT)
+    url = f"/admin/courses/module/{lecture.module_id}/change/"
+    page = admin_client.get(url)
+    response = admin_client.post(url, admin_form_data(page, **{"lectures-0-kind": "quiz"}))
+    assert response.status_code == 302
+    assert Quiz.objects.filter(lecture=lecture).exists()
 
 
 def test_a_quiz_lecture_made_in_the_admin_gets_its_quiz_when_first_edited(admin_client, admin_user):
