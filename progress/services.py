@@ -177,6 +177,19 @@ def _course_complete(
     course_completed.send(sender=Enrollment, enrollment=enrollment)
 
 
+def enrollments_complete_if_done_later(*, course_id: int) -> None:
+    """enrollments_complete_if_done, by a background task once the current transaction
+    commits: each student completed costs a certificate (signed) and notifications, which
+    an instructor's edit of a large course should not wait for nor hold its locks over."""
+    transaction.on_commit(partial(_complete_finished_enqueue, course_id), robust=True)
+
+
+def _complete_finished_enqueue(course_id: int) -> None:
+    from progress.tasks import complete_finished_enrollments  # it imports this module
+
+    complete_finished_enrollments.enqueue(course_id)
+
+
 @transaction.atomic
 def enrollments_complete_if_done(*, course_id: int) -> int:
     """Complete the course for the active enrollments whose completions now cover every

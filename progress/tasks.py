@@ -10,3 +10,10 @@ def deliver_announcement(announcement_id: int, after: int) -> int:
     """Notify the announcement's next batch of students after the student id `after`, then
     enqueue the batch after it (see progress.services.announcement_deliver_batch)."""
     return services.announcement_deliver_batch(announcement_id=announcement_id, after=after)
+
+
+@task()
+def complete_finished_enrollments(course_id: int) -> int:
+    """Complete the course for its students left with every published lecture done (see
+    progress.services.enrollments_complete_if_done)."""
+    return services.enrollments_complete_if_done(course_id=course_id)

@@ -18,7 +18,7 @@ from courses.models import Course, Lecture, Module, authorable_lecture_kinds
 from courses.video import parse_video_url
 from notifications.models import Notification
 from notifications.services import notify_many
-from progress.services import enrollments_complete_if_done
+from progress.services import enrollments_complete_if_done_later
 from teaching.selectors import course_active_students, course_can_edit
 
 UP, DOWN = "up", "down"
@@ -163,7 +163,7 @@ def _published_lectures_changed(course_id: int) -> None:
     """After a change that may have removed published lectures of the course: its stored
     length, and the students left with every remaining lecture done have finished it."""
     _course_duration_refresh(course_id)
-    enrollments_complete_if_done(course_id=course_id)
+    enrollments_complete_if_done_later(course_id=course_id)
 
 
 @transaction.atomic

@@ -234,7 +234,9 @@ def test_removing_the_last_lecture_left_completes_the_course(
     assert response.status_code == 200
 
 
-def test_removing_a_lecture_completes_no_course_with_lectures_left(instructor, course):
+def test_removing_a_lecture_completes_no_course_with_lectures_left(
+    instructor, course, django_capture_on_commit_callbacks
+):
     """Students with lectures still to do, without access, or already finished are left as
     they were."""
     lectures = _in_order(course)
@@ -245,7 +247,9 @@ def test_removing_a_lecture_completes_no_course_with_lectures_left(instructor, c
     finished_before = "2026-01-02T00:00Z"
     finished = _done_but_last(course, completed_at=finished_before)
 
-    services.lecture_delete(actor=instructor, lecture=lectures[-1])
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.lecture_delete(actor=instructor, lecture=lectures[-1])
+    assert callbacks  # the completion check ran, and found nobody to complete
 
     for enrollment in (behind, revoked):
         enrollment.refresh_from_db()
@@ -254,3 +258,23 @@ def test_removing_a_lecture_completes_no_course_with_lectures_left(instructor, c
     assert finished.completed_at.isoformat() == "2026-01-02T00:00:00+00:00"
     assert not Notification.objects.filter(kind=Notification.Kind.COURSE_COMPLETED).exists()
     assert not Certificate.objects.exists()
+
+
+def test_the_completions_wait_for_the_instructors_change_to_commit(
+    instructor, course, django_capture_on_commit_callbacks
+):
+    """Completing the course (a certificate each) is a background task once the edit
+    commits: the instructor's request neither does it nor holds its locks meanwhile."""
+    enrollment = _done_but_last(course)
+    with django_capture_on_commit_callbacks() as callbacks:
+        _delete_lecture(instructor, course)
+
+        enrollment.refresh_from_db()
+        assert enrollment.completed_at is None
+        assert not Certificate.objects.exists()
+
+    for callback in callbacks:
+        callback()
+    enrollment.refresh_from_db()
+    assert enrollment.completed_at is not None
+    assert Certificate.objects.filter(enrollment=enrollment).exists()
