@@ -232,26 +232,9 @@ QUIZ_KIND_KEPT = _(
 )
 
 
-def _completed_kind_kept(lecture: Lecture, kind: str) -> bool:
-    """Whether a lecture students have completed is being made a quiz: refused, as in the
-    workspace (teaching.services.lecture_update), since a quiz lecture is completed by
-    passing it and those completions would stand for passes nobody made."""
-    if lecture.pk is None or lecture.kind == Lecture.Kind.QUIZ or kind != Lecture.Kind.QUIZ:
-        return False
-    return Lecture.objects.filter(pk=lecture.pk, completions__isnull=False).exists()
-
-
-COMPLETED_KIND_KEPT = _(
-    "Students have completed this lecture, so it cannot become a quiz: they would count as "
-    "having passed it. Add a new quiz lecture instead."
-)
-
-
 def _clean_kind(lecture: Lecture, kind: str) -> str:
     if _quiz_kind_kept(lecture, kind):
         raise forms.ValidationError(QUIZ_KIND_KEPT)
-    if _completed_kind_kept(lecture, kind):
-        raise forms.ValidationError(COMPLETED_KIND_KEPT)
     return kind
 
 

@@ -7,12 +7,17 @@ not completed. These subclasses, registered in their place, call teaching's serv
 the admin's own writes are done, in the same transaction.
 """
 
+from django import forms
 from django.contrib import admin
 from django.db import transaction
 
 from courses import admin as courses_admin
 from courses.models import Course, Lecture, Module
-from teaching.services import courses_content_changed
+from teaching.services import (
+    COMPLETED_KIND_KEPT,
+    completed_lecture_becomes_quiz,
+    courses_content_changed,
+)
 
 admin.site.unregister([Course, Module, Lecture])
 
@@ -40,6 +45,29 @@ class _ContentChanged:
         courses_content_changed(actor=request.user, course_ids=course_ids)
 
 
+class _CompletedLectureStaysAsItIs:
+    """A lecture students have completed does not become a quiz here either (see
+    teaching.services.completed_lecture_becomes_quiz)."""
+
+    def clean_kind(self):
+        kind = super().clean_kind()
+        if completed_lecture_becomes_quiz(self.instance, kind):
+            raise forms.ValidationError(COMPLETED_KIND_KEPT)
+        return kind
+
+
+class LectureInlineForm(_CompletedLectureStaysAsItIs, courses_admin.LectureInlineForm):
+    pass
+
+
+class LectureInline(courses_admin.LectureInline):
+    form = LectureInlineForm
+
+
+class LectureAdminForm(_CompletedLectureStaysAsItIs, courses_admin.LectureAdminForm):
+    pass
+
+
 @admin.register(Course)
 class CourseAdmin(courses_admin.CourseAdmin):
     def save_related(self, request, form, formsets, change):
@@ -50,6 +78,7 @@ class CourseAdmin(courses_admin.CourseAdmin):
 @admin.register(Module)
 class ModuleAdmin(_ContentChanged, courses_admin.ModuleAdmin):
     course_path = "course_id"
+    inlines = [LectureInline]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)  # the lectures' rows among them
@@ -62,6 +91,7 @@ class ModuleAdmin(_ContentChanged, courses_admin.ModuleAdmin):
 @admin.register(Lecture)
 class LectureAdmin(_ContentChanged, courses_admin.LectureAdmin):
     course_path = "module__course_id"
+    form = LectureAdminForm
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -12,12 +12,14 @@ from django.db import transaction
 from django.db.models import Case, F, Sum, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessment import authoring
 from courses.models import Course, Lecture, Module, authorable_lecture_kinds
 from courses.video import parse_video_url
 from notifications.models import Notification
 from notifications.services import notify_many
+from progress.models import LectureCompletion
 from progress.services import enrollments_complete_if_done_later
 from teaching.selectors import course_active_students, course_can_edit
 
@@ -178,6 +180,21 @@ def courses_content_changed(*, actor, course_ids) -> None:
         for lecture in quizless:
             authoring.quiz_ensure(actor=actor, lecture=lecture)
         _published_lectures_changed(course_id)
+
+
+COMPLETED_KIND_KEPT = gettext_lazy(
+    "Students have completed this lecture, so it cannot become a quiz: they would count as "
+    "having passed it. Add a new quiz lecture instead."
+)
+
+
+def completed_lecture_becomes_quiz(lecture: Lecture, kind: str) -> bool:
+    """Whether a lecture students have completed would become a quiz: refused (here and in
+    the admin, teaching.admin), since a quiz lecture is completed by passing it and those
+    completions would stand for passes nobody made."""
+    if lecture.pk is None or lecture.kind == Lecture.Kind.QUIZ or kind != Lecture.Kind.QUIZ:
+        return False
+    return LectureCompletion.objects.filter(lecture_id=lecture.pk).exists()
 
 
 @transaction.atomic
@@ -442,18 +459,8 @@ def lecture_update(
         # Moved by another request after the caller read it: its module is not locked here.
         raise ValidationError(_("This lecture was just moved elsewhere. Reload and try again."))
     was_visible = _is_visible(lecture)
-    becomes_quiz = kind == Lecture.Kind.QUIZ and lecture.kind != Lecture.Kind.QUIZ
-    if becomes_quiz and lecture.completions.exists():
-        # A quiz lecture is completed by passing it: the completions would stand for passes
-        # nobody made.
-        raise ValidationError(
-            {
-                "kind": _(
-                    "Students have completed this lecture, so it cannot become a quiz: "
-                    "they would count as having passed it. Add a new quiz lecture instead."
-                )
-            }
-        )
+    if completed_lecture_becomes_quiz(lecture, kind):
+        raise ValidationError({"kind": COMPLETED_KIND_KEPT})
     if lecture.kind == Lecture.Kind.QUIZ and kind != Lecture.Kind.QUIZ:
         # Refused while the quiz holds attempts or questions; an empty quiz goes.
         authoring.quiz_release(actor=actor, lecture=lecture)
