@@ -86,13 +86,18 @@ class Order(models.Model):
     @property
     def payment_in_flight(self) -> bool:
         """Checkout completed with a delayed method (a bank debit): the money is on its way
-        and the order can no longer be cancelled; Stripe's word on it ends the order."""
+        and the order can no longer be cancelled; Stripe's word on it ends the order. The
+        same rule for a query: PAYMENT_IN_FLIGHT."""
         return self.status == self.Status.PENDING and bool(self.stripe_payment_intent_id)
 
     @property
     def is_test_payment(self) -> bool:
         """Paid through the test checkout: refunded without Stripe, and no money moves."""
         return self.paid_with_test_checkout and not self.stripe_payment_intent_id
+
+
+# Order.payment_in_flight, for a query.
+PAYMENT_IN_FLIGHT = Q(status=Order.Status.PENDING) & ~Q(stripe_payment_intent_id="")
 
 
 class StripeEvent(models.Model):

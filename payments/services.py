@@ -22,7 +22,7 @@ from notifications.services import notify
 from payments import emails, lifecycle
 from payments.emails import RefundAccess
 from payments.lifecycle import Effect, Event
-from payments.models import Order, StripeEvent
+from payments.models import PAYMENT_IN_FLIGHT, Order, StripeEvent
 from payments.selectors import enrollments_kept_by_other_orders
 from payments.stripe_gateway import from_minor_units, stripe_client, to_dict, to_minor_units
 from progress.models import Enrollment
@@ -112,11 +112,7 @@ def _checkout_failed(*, order_id: int, reason: str) -> None:
 
 
 def _payment_in_flight(*, student, course: Course) -> bool:
-    return (
-        Order.objects.filter(student=student, course=course, status=Order.Status.PENDING)
-        .exclude(stripe_payment_intent_id="")
-        .exists()
-    )
+    return Order.objects.filter(PAYMENT_IN_FLIGHT, student=student, course=course).exists()
 
 
 def _reusable_order(*, student, course: Course) -> Order | None:
@@ -439,10 +435,8 @@ def orders_expire_stale(*, student=None, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     stale = Order.objects.filter(
-        status=Order.Status.PENDING,
-        created_at__lt=now - pending_order_lifetime(),
-        stripe_payment_intent_id="",
-    )
+        status=Order.Status.PENDING, created_at__lt=now - pending_order_lifetime()
+    ).exclude(PAYMENT_IN_FLIGHT)
     if student is not None:
         stale = stale.filter(student=student)
     return sum(
