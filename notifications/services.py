@@ -186,6 +186,7 @@ def _emails_queue(notifications: list[Notification], *, kind: str) -> None:
 UNSUBSCRIBED = "Not sent: the recipient turned these emails off."
 
 
+@transaction.atomic  # the choice and the outbox it stops, together
 def preferences_save(*, user, choices: dict[str, str]) -> None:
     """Set how `user` receives each kind in `choices` ({kind: Delivery}), in one statement."""
     for kind, delivery in choices.items():
