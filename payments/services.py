@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -424,6 +425,13 @@ def pending_order_lifetime() -> timedelta:
     return timedelta(hours=settings.PENDING_ORDER_EXPIRY_HOURS)
 
 
+# Longer than a delayed payment (a bank debit) takes at Stripe (SEPA Direct Debit: up to
+# 14 business days). An order still on its way after that has missed Stripe's word on it
+# (its events lost): it expires, so that its student may buy again, and a late success or
+# failure still applies (expired --paid--> paid, expired --payment_failed--> failed).
+PAYMENT_IN_FLIGHT_LIFETIME = timedelta(days=30)
+
+
 def orders_expire_stale(*, student=None, now: datetime | None = None) -> int:
     """End the pending orders older than `pending_order_lifetime()`. Returns how many.
 
@@ -431,12 +439,14 @@ def orders_expire_stale(*, student=None, now: datetime | None = None) -> int:
     it was listed is paid now, and the table has nothing for (paid, session_expired). A
     payment that still arrives for an expired order is taken (expired --paid--> paid).
     An order whose session was completed with a delayed method (its payment intent is
-    recorded) is left pending: Stripe's word on that payment will end it.
+    recorded) is left pending, for PAYMENT_IN_FLIGHT_LIFETIME after it was recorded (its
+    last change): Stripe's word on that payment will end it.
     """
     now = now or timezone.now()
-    stale = Order.objects.filter(
-        status=Order.Status.PENDING, created_at__lt=now - pending_order_lifetime()
-    ).exclude(PAYMENT_IN_FLIGHT)
+    stale = Order.objects.filter(status=Order.Status.PENDING).filter(
+        (~PAYMENT_IN_FLIGHT & Q(created_at__lt=now - pending_order_lifetime()))
+        | (PAYMENT_IN_FLIGHT & Q(updated_at__lt=now - PAYMENT_IN_FLIGHT_LIFETIME))
+    )
     if student is not None:
         stale = stale.filter(student=student)
     return sum(

@@ -247,6 +247,26 @@ def test_the_job_leaves_an_order_whose_payment_is_in_flight(paid_course):
     assert (_status(in_flight), _status(abandoned)) == ("pending", "expired")
 
 
+def test_a_payment_on_its_way_for_longer_than_any_bank_takes_expires(paid_course):
+    """An order whose debit's outcome never reached the site (its events lost) expires in the
+    end, so that its student may buy the course again."""
+    in_flight = services.PAYMENT_IN_FLIGHT_LIFETIME
+    lost = _order(paid_course, age=in_flight + timedelta(days=2))
+    waiting = _order(paid_course, age=in_flight + timedelta(days=2))
+    Order.objects.filter(pk__in=[lost.pk, waiting.pk]).update(stripe_payment_intent_id="pi_1")
+    # Recorded on its way when the debit began, a day after the checkout; the other, lately.
+    Order.objects.filter(pk=lost.pk).update(
+        updated_at=timezone.now() - in_flight - timedelta(days=1)
+    )
+    Order.objects.filter(pk=waiting.pk).update(
+        updated_at=timezone.now() - in_flight + timedelta(days=1)
+    )
+
+    assert expire_stale_orders(now=timezone.now()) == 1
+
+    assert (_status(lost), _status(waiting)) == ("expired", "pending")
+
+
 def test_a_delayed_payment_that_fails_after_its_order_expired_is_told(
     client, student, paid_course, fake_stripe
 ):
